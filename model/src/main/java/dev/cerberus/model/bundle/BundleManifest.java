@@ -1,0 +1,215 @@
+package dev.cerberus.model.bundle;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The manifest {@code bundle.json} (docs/bundle.md), as read from disk. Field names are the
+ * snake_case names of the spec (mapping in {@link BundleJson}); unknown fields are ignored.
+ * Defaults of the spec are filled in the compact constructors, so readers never see a
+ * missing optional value. Structural validation (files exist, shapes chain) is done by
+ * {@link BundleReader}, not here.
+ */
+public record BundleManifest(
+    Integer schemaVersion,
+    String name,
+    String version,
+    String description,
+    InputSpec input,
+    BackboneSpec backbone,
+    Boolean flipFeatures,
+    List<HeadSpec> heads,
+    UnknownPolicy unknown,
+    Map<String, Object> provenance,
+    Map<String, Object> metrics) {
+
+  /** The only schema version this reader understands. */
+  public static final int SUPPORTED_SCHEMA_VERSION = 1;
+
+  public BundleManifest {
+    flipFeatures = flipFeatures != null && flipFeatures;
+    heads = heads == null ? List.of() : List.copyOf(heads);
+    unknown = unknown == null ? UnknownPolicy.none() : unknown;
+    provenance = provenance == null ? Map.of() : provenance;
+    metrics = metrics == null ? Map.of() : metrics;
+  }
+
+  /** {@code metrics} entries whose value is a number (the spec asks for a flat numeric map). */
+  @JsonIgnore
+  public Map<String, Double> numericMetrics() {
+    var out = new java.util.LinkedHashMap<String, Double>();
+    metrics.forEach(
+        (k, v) -> {
+          if (v instanceof Number n) out.put(k, n.doubleValue());
+        });
+    return out;
+  }
+
+  /** Index of the head with this name, or -1. */
+  public int headIndex(String headName) {
+    for (int i = 0; i < heads.size(); i++) {
+      if (heads.get(i).name().equals(headName)) return i;
+    }
+    return -1;
+  }
+
+  /** {@code input}: exactly one of the three objects, the one named by {@code kind}. */
+  public record InputSpec(String kind, ImageSpec image, TextSpec text, TensorSpec tensor) {
+    public static final String IMAGE = "image";
+    public static final String TEXT = "text";
+    public static final String TENSOR = "tensor";
+  }
+
+  /** {@code input.image}; see docs/bundle.md for the exact pixel pipeline. */
+  public record ImageSpec(
+      Integer width,
+      Integer height,
+      String resize,
+      String channels,
+      Float scale,
+      float[] mean,
+      float[] std) {
+    public static final String BILINEAR = "bilinear";
+    public static final String NEAREST = "nearest";
+    public static final String RGB = "rgb";
+    public static final String GRAY = "gray";
+
+    public ImageSpec {
+      resize = resize == null ? BILINEAR : resize;
+      channels = channels == null ? RGB : channels;
+      scale = scale == null ? 255f : scale;
+      int c = GRAY.equals(channels) ? 1 : 3;
+      mean = mean == null ? new float[c] : mean.clone();
+      if (std == null) {
+        std = new float[c];
+        java.util.Arrays.fill(std, 1f);
+      } else {
+        std = std.clone();
+      }
+    }
+
+    /** 1 for gray, 3 for rgb. */
+    @JsonIgnore
+    public int channelCount() {
+      return GRAY.equals(channels) ? 1 : 3;
+    }
+  }
+
+  /** {@code input.text}. */
+  public record TextSpec(String tokenizer, Integer maxTokens, String pooling, int[] buckets) {
+    public static final String MEAN = "mean";
+    public static final String CLS = "cls";
+
+    public TextSpec {
+      tokenizer = tokenizer == null ? "tokenizer.json" : tokenizer;
+      maxTokens = maxTokens == null ? 128 : maxTokens;
+      pooling = pooling == null ? MEAN : pooling;
+      buckets = buckets == null ? new int[] {maxTokens} : buckets.clone();
+    }
+  }
+
+  /** {@code input.tensor}: the item shape without the batch dimension. */
+  public record TensorSpec(long[] shape) {
+    /** Number of values of one item. */
+    @JsonIgnore
+    public long valueCount() {
+      long n = 1;
+      for (long d : shape) n *= d;
+      return n;
+    }
+  }
+
+  /** {@code backbone}: exactly one of {@code file} and {@code split}. */
+  public record BackboneSpec(
+      String file, SplitSpec split, String output, Integer featureSize, String sha256) {
+    public static final String POOLED = "pooled";
+    public static final String TOKENS = "tokens";
+
+    public BackboneSpec {
+      output = output == null ? POOLED : output;
+    }
+  }
+
+  /** {@code backbone.split}: {@code top(trunk(x)) == backbone(x)}. */
+  public record SplitSpec(String trunk, String top) {}
+
+  /** One head: dense layers from the features to its logits. */
+  public record HeadSpec(
+      String name, String kind, List<String> labels, List<LayerSpec> layers, String top) {
+    public static final String MULTICLASS = "multiclass";
+    public static final String BINARY = "binary";
+
+    public HeadSpec {
+      labels = labels == null ? List.of() : List.copyOf(labels);
+      layers = layers == null ? List.of() : List.copyOf(layers);
+    }
+
+    /** Width of the head's last layer: K for multiclass, 1 for binary. */
+    @JsonIgnore
+    public int outputCount() {
+      return BINARY.equals(kind) ? 1 : labels.size();
+    }
+  }
+
+  /** One dense layer {@code y = act(x W^T + b)}, {@code weight} [out,in], {@code bias} [out]. */
+  public record LayerSpec(String weight, String bias, String activation) {
+    public static final String NONE = "none";
+
+    public LayerSpec {
+      activation = activation == null ? NONE : activation;
+    }
+  }
+
+  /**
+   * {@code unknown}: the item-level decision. One record serves every method (and each entry
+   * of {@code fusion.scores}); fields a method does not use stay null.
+   */
+  public record UnknownPolicy(
+      String method,
+      String head,
+      Double threshold,
+      Double calibratedTpr,
+      Double temperature,
+      String gateHead,
+      String means,
+      String precision,
+      String bank,
+      Integer k,
+      List<UnknownPolicy> scores,
+      Double weight,
+      Double mean,
+      Double std) {
+    public static final String NONE = "none";
+    public static final String MAX_SOFTMAX = "max_softmax";
+    public static final String ENERGY = "energy";
+    public static final String GATE = "gate";
+    public static final String MAHALANOBIS = "mahalanobis";
+    public static final String KNN = "knn";
+    public static final String FUSION = "fusion";
+    public static final List<String> METHODS =
+        List.of(NONE, MAX_SOFTMAX, ENERGY, GATE, MAHALANOBIS, KNN, FUSION);
+
+    public UnknownPolicy {
+      method = method == null ? NONE : method;
+      scores = scores == null ? null : List.copyOf(scores);
+    }
+
+    public static UnknownPolicy none() {
+      return new UnknownPolicy(
+          NONE, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** {@code temperature}, default 1. */
+    @JsonIgnore
+    public double temperatureOrDefault() {
+      return temperature == null ? 1.0 : temperature;
+    }
+
+    /** {@code k}, default 10. */
+    @JsonIgnore
+    public int kOrDefault() {
+      return k == null ? 10 : k;
+    }
+  }
+}
