@@ -1,0 +1,120 @@
+package dev.cerberus.server.inference;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The dynamic batcher of one model version: preprocessed calls wait here until the inference
+ * thread takes them as batches of at most {@code maxBatchSize} items.
+ *
+ * <p>A batch runs as soon as it is full, or when its oldest item has waited
+ * {@code maxQueueDelayNanos} since it became ready, whichever comes first. Producers never
+ * lock: the queue is lock-free and the consumer parks; a producer only unparks it.
+ */
+final class BatchAggregator {
+
+  /** Slice {@code [from, to)} of a call's computable items. */
+  record Segment(PendingCall call, int from, int to) {
+    int size() {
+      return to - from;
+    }
+  }
+
+  /** Longest idle park; bounds how late the consumer notices a stop request. */
+  private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private final ConcurrentLinkedQueue<PendingCall> ready = new ConcurrentLinkedQueue<>();
+  private final int maxBatchSize;
+  private final long maxQueueDelayNanos;
+  private volatile Thread consumer;
+  private volatile boolean stopped;
+  /** A call whose items did not all fit into the previous batch; consumer thread only. */
+  private PendingCall carry;
+  /** When the carried call became ready: its remaining items keep their age. */
+  private long carryReadyNanos;
+
+  BatchAggregator(BatcherSettings settings) {
+    this.maxBatchSize = settings.maxBatchSize();
+    this.maxQueueDelayNanos = settings.maxQueueDelayNanos();
+  }
+
+  /** Queues a preprocessed call with at least one computable item. */
+  void offer(PendingCall call) {
+    call.readyNanos = System.nanoTime();
+    ready.offer(call);
+    LockSupport.unpark(consumer);
+  }
+
+  /** Removes and returns whatever is queued (used after the consumer has exited). */
+  List<PendingCall> drainRemaining() {
+    List<PendingCall> out = new ArrayList<>();
+    if (carry != null) {
+      out.add(carry);
+      carry = null;
+    }
+    PendingCall call;
+    while ((call = ready.poll()) != null) {
+      out.add(call);
+    }
+    return out;
+  }
+
+  /** Stops the consumer once the queue is empty. */
+  void stop() {
+    stopped = true;
+    LockSupport.unpark(consumer);
+  }
+
+  /**
+   * Blocks the calling (inference) thread until a batch is due. Returns null once stopped and
+   * empty. Items stay in the queue depth until the worker answers them.
+   */
+  List<Segment> nextBatch() {
+    consumer = Thread.currentThread();
+    List<Segment> batch = new ArrayList<>();
+    int size = 0;
+    long flushAt = 0;
+    while (size < maxBatchSize) {
+      PendingCall call;
+      long readyNanos;
+      if (carry != null) {
+        call = carry;
+        readyNanos = carryReadyNanos;
+        carry = null;
+      } else {
+        call = ready.poll();
+        readyNanos = call == null ? 0 : call.readyNanos;
+      }
+      if (call == null) {
+        if (size == 0) {
+          if (stopped) {
+            return null;
+          }
+          LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+          continue;
+        }
+        long wait = flushAt - System.nanoTime();
+        if (wait <= 0 || stopped) {
+          break;
+        }
+        LockSupport.parkNanos(this, wait);
+        continue;
+      }
+      if (size == 0) {
+        flushAt = readyNanos + maxQueueDelayNanos;
+      }
+      int take = Math.min(call.computable.length - call.next, maxBatchSize - size);
+      batch.add(new Segment(call, call.next, call.next + take));
+      call.next += take;
+      size += take;
+      if (call.next < call.computable.length) {
+        carry = call;
+        carryReadyNanos = readyNanos;
+      }
+    }
+    return batch;
+  }
+}

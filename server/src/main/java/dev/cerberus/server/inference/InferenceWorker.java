@@ -1,0 +1,131 @@
+package dev.cerberus.server.inference;
+
+import dev.cerberus.model.ItemPrediction;
+import dev.cerberus.model.ServableModel;
+import dev.cerberus.model.input.PreparedInput;
+import dev.cerberus.server.inference.BatchAggregator.Segment;
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread per model version that calls {@link ServableModel#forward}: takes a batch from
+ * the aggregator, drops the items nobody waits for any more, runs one forward pass and hands
+ * each call its answers. Preprocessing happened before the batch was formed, so this thread
+ * only copies ready arrays into the batch and never decodes.
+ */
+final class InferenceWorker implements Runnable {
+
+  private static final Logger log = LoggerFactory.getLogger(InferenceWorker.class);
+
+  private final String label;
+  private final ServableModel model;
+  private final BatchAggregator aggregator;
+  private final ModelCounters counters;
+  private final BatchObserver observer;
+  /** Set when the drain timeout ran out: answer what is left with UNAVAILABLE, compute nothing. */
+  private volatile boolean abandon;
+
+  InferenceWorker(
+      String label,
+      ServableModel model,
+      BatchAggregator aggregator,
+      ModelCounters counters,
+      BatchObserver observer) {
+    this.label = label;
+    this.model = model;
+    this.aggregator = aggregator;
+    this.counters = counters;
+    this.observer = observer;
+  }
+
+  void abandon() {
+    abandon = true;
+  }
+
+  @Override
+  public void run() {
+    List<Segment> batch;
+    while ((batch = aggregator.nextBatch()) != null) {
+      try {
+        runBatch(batch);
+      } catch (RuntimeException | LinkageError | AssertionError e) {
+        // runBatch answers its own failures; this guards the thread itself
+        log.error("{}: inference thread survived an unexpected error", label, e);
+      }
+    }
+  }
+
+  private void runBatch(List<Segment> batch) {
+    long now = System.nanoTime();
+    List<Segment> live = new ArrayList<>(batch.size());
+    List<PreparedInput> inputs = new ArrayList<>();
+    long oldestReady = now;
+    for (Segment segment : batch) {
+      PendingCall call = segment.call();
+      if (abandon) {
+        answerAll(segment, Status.Code.UNAVAILABLE, label + " closed before this item was computed");
+        continue;
+      }
+      if (call.context.expired(now)) {
+        counters.droppedExpired.add(segment.size());
+        answerAll(segment, Status.Code.DEADLINE_EXCEEDED,
+            "the call's deadline passed before this item was computed");
+        continue;
+      }
+      if (call.context.isCancelled()) {
+        counters.droppedCancelled.add(segment.size());
+        answerAll(segment, Status.Code.CANCELLED, "the call was cancelled before this item was computed");
+        continue;
+      }
+      live.add(segment);
+      oldestReady = Math.min(oldestReady, call.readyNanos);
+      for (int k = segment.from(); k < segment.to(); k++) {
+        inputs.add(call.prepared[call.computable[k]]);
+      }
+    }
+    if (inputs.isEmpty()) {
+      return;
+    }
+    long start = System.nanoTime();
+    List<ItemPrediction> predictions;
+    try {
+      predictions = model.forward(inputs);
+      if (predictions.size() != inputs.size()) {
+        throw new IllegalStateException(
+            "forward returned " + predictions.size() + " results for " + inputs.size() + " inputs");
+      }
+    } catch (RuntimeException e) {
+      log.error("{}: forward pass of {} items failed", label, inputs.size(), e);
+      counters.itemErrors.add(inputs.size());
+      for (Segment segment : live) {
+        answerAll(segment, Status.Code.INTERNAL, "the forward pass failed: " + e.getMessage());
+      }
+      return;
+    }
+    long forwardNanos = System.nanoTime() - start;
+    counters.recordBatch(inputs.size());
+    observer.onForward(inputs.size(), start - oldestReady, forwardNanos);
+    counters.queueDepth.addAndGet(-inputs.size());
+    int j = 0;
+    for (Segment segment : live) {
+      PendingCall call = segment.call();
+      for (int k = segment.from(); k < segment.to(); k++) {
+        int index = call.computable[k];
+        call.prepared[index] = null; // the pixels are no longer needed; let them go early
+        call.answer(index, new ItemOutcome.Predicted(predictions.get(j++)));
+      }
+    }
+  }
+
+  private void answerAll(Segment segment, Status.Code code, String message) {
+    counters.queueDepth.addAndGet(-segment.size());
+    PendingCall call = segment.call();
+    ItemOutcome.ItemFailure failure = new ItemOutcome.ItemFailure(code, message);
+    for (int k = segment.from(); k < segment.to(); k++) {
+      call.answer(call.computable[k], failure);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.cerberus.server.inference;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Live counters of one model version. LongAdder because many gRPC and worker threads bump them
+ * at once; the batch-size histogram is written by the single inference thread only.
+ */
+final class ModelCounters {
+
+  final LongAdder forwardPasses = new LongAdder();
+  final LongAdder items = new LongAdder();
+  final LongAdder rejectedQueueFull = new LongAdder();
+  final LongAdder droppedExpired = new LongAdder();
+  final LongAdder droppedCancelled = new LongAdder();
+  final LongAdder itemErrors = new LongAdder();
+  /** Items admitted and not yet computed (or dropped, or failed); also the admission bound. */
+  final AtomicInteger queueDepth = new AtomicInteger();
+
+  private final AtomicLongArray batchSizes;
+
+  ModelCounters(int maxBatchSize) {
+    this.batchSizes = new AtomicLongArray(maxBatchSize + 1);
+  }
+
+  void recordBatch(int size) {
+    forwardPasses.increment();
+    items.add(size);
+    batchSizes.incrementAndGet(size);
+  }
+
+  VersionStats snapshot() {
+    long[] sizes = new long[batchSizes.length()];
+    for (int i = 0; i < sizes.length; i++) {
+      sizes[i] = batchSizes.get(i);
+    }
+    return new VersionStats(
+        forwardPasses.sum(),
+        items.sum(),
+        rejectedQueueFull.sum(),
+        droppedExpired.sum(),
+        droppedCancelled.sum(),
+        itemErrors.sum(),
+        sizes,
+        Math.max(0, queueDepth.get()));
+  }
+}

@@ -1,0 +1,258 @@
+package dev.cerberus.server.inference;
+
+import dev.cerberus.model.ServableModel;
+import dev.cerberus.model.bundle.BundleException;
+import dev.cerberus.model.input.InputLimits;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every servable model version under {@code <root>/<name>/<version>/bundle.json}, and the
+ * lookup from a request's (name, version) to a {@link ServedModel}.
+ *
+ * <p>Every valid bundle is loaded; a bundle that fails validation is logged with its error,
+ * listed by {@link #failures()}, and never served. A request without a version gets the newest
+ * one ({@link VersionOrder}). Versions are immutable once loaded: {@link #reload()} loads new
+ * version folders and retires removed ones, and a broken new bundle never replaces a good one.
+ */
+public final class ModelRepository implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ModelRepository.class);
+  private static final Comparator<String> NEWEST_FIRST = VersionOrder.OLDEST_FIRST.reversed();
+
+  /** Turns a bundle folder into a loaded model (normally {@code ServableModel::load}). */
+  @FunctionalInterface
+  public interface Loader {
+    ServableModel load(Path bundleDir) throws BundleException;
+  }
+
+  /** Makes the metrics observer of one model version. */
+  @FunctionalInterface
+  public interface ObserverFactory {
+    BatchObserver forVersion(String name, String version);
+  }
+
+  /** How every version of this repository is served. */
+  public record Options(
+      Path root,
+      Loader loader,
+      BatcherSettings batcher,
+      InputLimits limits,
+      Executor workers,
+      int preprocessParallelism,
+      ObserverFactory observers) {}
+
+  /** A bundle folder that did not load, and why. */
+  public record LoadFailure(String name, String version, Path dir, String error) {}
+
+  private final Options options;
+  /** name -> versions newest first; replaced as a whole, read without locks. */
+  private volatile Map<String, List<ServedModel>> models = Map.of();
+  private volatile List<LoadFailure> failures = List.of();
+
+  private ModelRepository(Options options) {
+    this.options = options;
+  }
+
+  /** Scans the root and loads every valid bundle. A missing root is an empty repository. */
+  public static ModelRepository open(Options options) {
+    ModelRepository repository = new ModelRepository(options);
+    repository.reload();
+    return repository;
+  }
+
+  /**
+   * Rescans the root: loads version folders not yet loaded, retires loaded versions whose
+   * folder disappeared (they finish their queued work first). Returns the failures of this scan.
+   */
+  public synchronized List<LoadFailure> reload() {
+    Map<String, List<ServedModel>> current = models;
+    Map<String, Map<String, ServedModel>> next = new TreeMap<>();
+    List<LoadFailure> failed = new ArrayList<>();
+    Set<ServedModel> kept = new HashSet<>();
+    for (Path versionDir : scan(options.root())) {
+      String name = versionDir.getParent().getFileName().toString();
+      String version = versionDir.getFileName().toString();
+      ServedModel existing = find(current, name, version);
+      if (existing != null) {
+        next.computeIfAbsent(name, k -> new TreeMap<>(NEWEST_FIRST)).put(version, existing);
+        kept.add(existing);
+        continue;
+      }
+      try {
+        ServableModel model = options.loader().load(versionDir);
+        String declared = model.manifest().name();
+        if (declared != null && !declared.equals(name)) {
+          log.warn("{}: bundle.json says name '{}'; serving it as '{}' (the folder name)",
+              versionDir, declared, name);
+        }
+        ServedModel served = new ServedModel(name, version, model, options.batcher(),
+            options.limits(), options.workers(), options.preprocessParallelism(),
+            options.observers().forVersion(name, version));
+        next.computeIfAbsent(name, k -> new TreeMap<>(NEWEST_FIRST)).put(version, served);
+        log.info("loaded model '{}' version {} from {}", name, version, versionDir);
+      } catch (BundleException | RuntimeException e) {
+        String error = e.getMessage() == null ? e.toString() : e.getMessage();
+        log.error("not serving {}: {}", versionDir, error);
+        failed.add(new LoadFailure(name, version, versionDir, error));
+      }
+    }
+    Map<String, List<ServedModel>> published = new LinkedHashMap<>();
+    next.forEach((name, versions) -> published.put(name, List.copyOf(versions.values())));
+    models = Map.copyOf(published);
+    failures = List.copyOf(failed);
+    current.values().stream().flatMap(List::stream).filter(m -> !kept.contains(m))
+        .forEach(this::retire);
+    return failures;
+  }
+
+  private void retire(ServedModel model) {
+    log.info("retiring model '{}' version {}: its folder is gone", model.name(), model.version());
+    model.stopAccepting();
+    Thread retirer = new Thread(() -> {
+      try {
+        model.awaitIdle(Duration.ofMinutes(1));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      model.close();
+    }, "cerberus-retire-" + model.name() + "-" + model.version());
+    retirer.setDaemon(true);
+    retirer.start();
+  }
+
+  private static ServedModel find(Map<String, List<ServedModel>> in, String name, String version) {
+    for (ServedModel m : in.getOrDefault(name, List.of())) {
+      if (m.version().equals(version)) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /** {@code <root>/<name>/<version>/} folders that hold a bundle.json, in a stable order. */
+  private static List<Path> scan(Path root) {
+    if (!Files.isDirectory(root)) {
+      log.warn("model repository {} does not exist; serving no models", root.toAbsolutePath());
+      return List.of();
+    }
+    try (Stream<Path> names = Files.list(root)) {
+      List<Path> out = new ArrayList<>();
+      for (Path nameDir : names.filter(Files::isDirectory).sorted().toList()) {
+        try (Stream<Path> versions = Files.list(nameDir)) {
+          versions.filter(v -> Files.isRegularFile(v.resolve("bundle.json"))).sorted()
+              .forEach(out::add);
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      log.error("cannot scan model repository {}: {}", root, e.toString());
+      return List.of();
+    }
+  }
+
+  /**
+   * The version that answers a request: the named one, or the newest when {@code version} is
+   * null or empty. Throws NOT_FOUND naming what exists, INVALID_ARGUMENT for an empty name.
+   */
+  public ServedModel resolve(String name, String version) {
+    Map<String, List<ServedModel>> snapshot = models;
+    if (name == null || name.isEmpty()) {
+      throw notFound(Status.INVALID_ARGUMENT, "the request names no model; loaded models: "
+          + names(snapshot));
+    }
+    List<ServedModel> versions = snapshot.get(name);
+    if (versions == null) {
+      throw notFound(Status.NOT_FOUND, "model '" + name + "' is not loaded; loaded models: "
+          + names(snapshot));
+    }
+    if (version == null || version.isEmpty()) {
+      return versions.get(0);
+    }
+    for (ServedModel m : versions) {
+      if (m.version().equals(version)) {
+        return m;
+      }
+    }
+    throw notFound(Status.NOT_FOUND, "model '" + name + "' has no version '" + version
+        + "'; loaded versions (newest first): " + versionList(versions));
+  }
+
+  /** Loaded versions of one model, newest first; empty when none. */
+  public List<ServedModel> versions(String name) {
+    return models.getOrDefault(name, List.of());
+  }
+
+  /** Every loaded model name -> its versions newest first, sorted by name. */
+  public Map<String, List<ServedModel>> all() {
+    return new TreeMap<>(models);
+  }
+
+  /** Bundles of the last scan that failed to load. */
+  public List<LoadFailure> failures() {
+    return failures;
+  }
+
+  /** "fashion[2,1], text[1]" for logs. */
+  public String describe() {
+    Map<String, List<ServedModel>> snapshot = all();
+    if (snapshot.isEmpty()) {
+      return "(none)";
+    }
+    return snapshot.entrySet().stream()
+        .map(e -> e.getKey() + "[" + versionList(e.getValue()) + "]")
+        .collect(Collectors.joining(", "));
+  }
+
+  /**
+   * Draining: every version refuses new calls, then queued and running work finishes, up to
+   * the timeout in total. Returns true when everything finished in time.
+   */
+  public boolean drain(Duration timeout) throws InterruptedException {
+    List<ServedModel> every = models.values().stream().flatMap(List::stream).toList();
+    every.forEach(ServedModel::stopAccepting);
+    long end = System.nanoTime() + timeout.toNanos();
+    boolean idle = true;
+    for (ServedModel m : every) {
+      Duration left = Duration.ofNanos(Math.max(0, end - System.nanoTime()));
+      idle &= m.awaitIdle(left);
+    }
+    return idle;
+  }
+
+  /** Closes every version (unfinished items are answered UNAVAILABLE). */
+  @Override
+  public synchronized void close() {
+    models.values().stream().flatMap(List::stream).forEach(ServedModel::close);
+    models = Map.of();
+  }
+
+  private static String names(Map<String, List<ServedModel>> snapshot) {
+    return snapshot.isEmpty() ? "(none)" : String.join(", ", new TreeMap<>(snapshot).keySet());
+  }
+
+  private static String versionList(List<ServedModel> versions) {
+    return versions.stream().map(ServedModel::version).collect(Collectors.joining(","));
+  }
+
+  private static StatusRuntimeException notFound(Status status, String message) {
+    return status.withDescription(message).asRuntimeException();
+  }
+}
