@@ -1,0 +1,218 @@
+package dev.cerberus.trainer.config;
+
+import java.util.List;
+
+/**
+ * One training run, as read from YAML or JSON (snake_case keys; an unknown key is an error).
+ * Every limit has a default here so a minimal config stays short; trainer/README.md documents
+ * every field with a full example.
+ */
+public record TrainerConfig(
+    String name,
+    String version,
+    String description,
+    Long seed,
+    String output,
+    String cacheDir,
+    BackboneSpec backbone,
+    InputSpec input,
+    DataSpec data,
+    List<HeadSpec> heads,
+    GateSpec gate,
+    List<SourceSpec> outliers,
+    List<SourceSpec> oodSets,
+    OodSpec ood,
+    TrainingSpec training) {
+
+  public TrainerConfig {
+    version = version == null ? "1" : version;
+    description = description == null ? "" : description;
+    seed = seed == null ? 42L : seed;
+    cacheDir = cacheDir == null ? "build/feature-cache" : cacheDir;
+    heads = heads == null ? List.of() : List.copyOf(heads);
+    outliers = outliers == null ? List.of() : List.copyOf(outliers);
+    oodSets = oodSets == null ? List.of() : List.copyOf(oodSets);
+    ood = ood == null ? OodSpec.defaults() : ood;
+    training = training == null ? TrainingSpec.defaults() : training;
+    data = data == null ? new DataSpec(null, null, null, null, null, null, null) : data;
+  }
+
+  /**
+   * The frozen backbone. {@code feature_size} is checked against one real forward pass before
+   * training starts.
+   *
+   * @param file TorchScript file
+   * @param output pooled ([B,F]) or tokens ([B,T,F], mean-pooled over the attention mask)
+   * @param featureSize F
+   * @param batchSize inputs per forward during feature extraction
+   * @param threads intra-op threads for the engine (the machine is shared)
+   * @param device DJL device name, cpu or gpu
+   */
+  public record BackboneSpec(
+      String file, String output, Integer featureSize, Integer batchSize, Integer threads,
+      String device) {
+    public BackboneSpec {
+      output = output == null ? "pooled" : output;
+      batchSize = batchSize == null ? 32 : batchSize;
+      threads = threads == null ? 2 : threads;
+      device = device == null ? "cpu" : device;
+    }
+  }
+
+  /** The bundle's input section (docs/bundle.md): exactly one of image / text. */
+  public record InputSpec(String kind, ImageSpec image, TextSpec text) {}
+
+  public record ImageSpec(
+      Integer width, Integer height, String resize, String channels, Double scale,
+      List<Double> mean, List<Double> std) {
+    public ImageSpec {
+      resize = resize == null ? "bilinear" : resize;
+      channels = channels == null ? "rgb" : channels;
+      scale = scale == null ? 255.0 : scale;
+      int c = "gray".equals(channels) ? 1 : 3;
+      mean = mean == null ? java.util.Collections.nCopies(c, 0.0) : List.copyOf(mean);
+      std = std == null ? java.util.Collections.nCopies(c, 1.0) : List.copyOf(std);
+    }
+  }
+
+  public record TextSpec(String tokenizer, Integer maxTokens, String pooling, List<Integer> buckets) {
+    public TextSpec {
+      maxTokens = maxTokens == null ? 128 : maxTokens;
+      pooling = pooling == null ? "mean" : pooling;
+    }
+  }
+
+  /**
+   * Where the labelled data comes from. Missing {@code val}/{@code test} are carved out of
+   * {@code train} by a seeded split of the given fractions.
+   *
+   * @param onCorrupt what to do with an image that cannot be decoded during extraction:
+   *     {@code skip} (counted in the report) or {@code fail}
+   * @param onEmptyLine what to do with a blank line in a JSONL or text file: {@code skip} or
+   *     {@code fail}
+   */
+  public record DataSpec(
+      List<SourceSpec> train,
+      List<SourceSpec> val,
+      List<SourceSpec> test,
+      Double valFraction,
+      Double testFraction,
+      String onCorrupt,
+      String onEmptyLine) {
+    public DataSpec {
+      train = train == null ? List.of() : List.copyOf(train);
+      val = val == null ? List.of() : List.copyOf(val);
+      test = test == null ? List.of() : List.copyOf(test);
+      valFraction = valFraction == null ? 0.1 : valFraction;
+      testFraction = testFraction == null ? 0.1 : testFraction;
+      onCorrupt = onCorrupt == null ? "skip" : onCorrupt;
+      onEmptyLine = onEmptyLine == null ? "skip" : onEmptyLine;
+    }
+  }
+
+  /**
+   * One data source; exactly one of {@code images}, {@code jsonl}, {@code text} is set.
+   *
+   * @param name how reports call it (OOD sets: required)
+   * @param images a folder: labelled {@code ROOT/LABEL/*.png|jpg} (the folder name is the
+   *     label for {@code task}), or, for outlier and OOD sets, any images below it
+   * @param jsonl a manifest: one JSON object per line with {@code image} (relative to the
+   *     manifest) or {@code text}, and {@code labels}: {task: label} for any subset of tasks
+   * @param text a plain text file, one item per line (outlier and OOD sets)
+   * @param task the task that folder names label ({@code images} only)
+   * @param limit keep at most this many items (seeded sample), 0 = all
+   */
+  public record SourceSpec(String name, String images, String jsonl, String text, String task,
+      Integer limit) {
+    public SourceSpec {
+      limit = limit == null ? 0 : limit;
+    }
+  }
+
+  /**
+   * One head.
+   *
+   * @param task the task name in the data (default: the head name)
+   * @param labels class names; binary heads: [base, positive]
+   * @param baseLabel binary only: must equal labels[0] when given
+   * @param hidden hidden layer sizes; empty = linear
+   * @param outlierExposure push this (multiclass) head to uniform on outliers
+   */
+  public record HeadSpec(
+      String name, String kind, String task, List<String> labels, String baseLabel,
+      List<Integer> hidden, Boolean outlierExposure) {
+    public HeadSpec {
+      task = task == null ? name : task;
+      labels = labels == null ? List.of() : List.copyOf(labels);
+      hidden = hidden == null ? List.of() : List.copyOf(hidden);
+      outlierExposure = outlierExposure == null ? Boolean.TRUE : outlierExposure;
+    }
+  }
+
+  /** Optional gate head: binary in-distribution (base) vs outlier (positive). */
+  public record GateSpec(String name, List<Integer> hidden) {
+    public GateSpec {
+      name = name == null ? "gate" : name;
+      hidden = hidden == null ? List.of() : List.copyOf(hidden);
+    }
+  }
+
+  /**
+   * Unknown detection.
+   *
+   * @param methods scores to fit and evaluate: max_softmax, energy, mahalanobis, knn, gate,
+   *     fusion
+   * @param serve the method written into the bundle
+   * @param head decision head (default: first multiclass head)
+   * @param targetTpr fraction of in-distribution validation items accepted
+   * @param knnK neighbours for knn
+   * @param knnBankSize at most this many training rows in the knn bank (seeded sample)
+   * @param mahalanobisShrinkage covariance shrinkage toward a scaled identity, in [0,1]
+   * @param fusion component methods of fusion (z-scored on ID validation, equal weights)
+   * @param temperature energy temperature
+   */
+  public record OodSpec(
+      List<String> methods, String serve, String head, Double targetTpr, Integer knnK,
+      Integer knnBankSize, Double mahalanobisShrinkage, List<String> fusion, Double temperature) {
+    public OodSpec {
+      methods = methods == null ? List.of("max_softmax", "energy", "mahalanobis", "knn")
+          : List.copyOf(methods);
+      serve = serve == null ? "max_softmax" : serve;
+      targetTpr = targetTpr == null ? 0.95 : targetTpr;
+      knnK = knnK == null ? 10 : knnK;
+      knnBankSize = knnBankSize == null ? 5000 : knnBankSize;
+      mahalanobisShrinkage = mahalanobisShrinkage == null ? 0.01 : mahalanobisShrinkage;
+      fusion = fusion == null ? List.of("mahalanobis", "knn") : List.copyOf(fusion);
+      temperature = temperature == null ? 1.0 : temperature;
+    }
+
+    static OodSpec defaults() {
+      return new OodSpec(null, null, null, null, null, null, null, null, null);
+    }
+  }
+
+  /**
+   * Head training hyperparameters (AdamW on cached features).
+   *
+   * @param classWeighting {@code balanced} (weight n/(K n_k) per task) or {@code none}
+   * @param patience epochs without validation-loss improvement before stopping
+   * @param oeLambda weight of the outlier-exposure loss
+   */
+  public record TrainingSpec(
+      Integer epochs, Double learningRate, Double weightDecay, Integer batchSize, Double oeLambda,
+      String classWeighting, Integer patience) {
+    public TrainingSpec {
+      epochs = epochs == null ? 60 : epochs;
+      learningRate = learningRate == null ? 1e-3 : learningRate;
+      weightDecay = weightDecay == null ? 1e-4 : weightDecay;
+      batchSize = batchSize == null ? 128 : batchSize;
+      oeLambda = oeLambda == null ? 0.5 : oeLambda;
+      classWeighting = classWeighting == null ? "balanced" : classWeighting;
+      patience = patience == null ? 8 : patience;
+    }
+
+    static TrainingSpec defaults() {
+      return new TrainingSpec(null, null, null, null, null, null, null);
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package dev.cerberus.trainer.train;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Trains all heads together on cached features: every mini-batch feeds every head, each head's
+ * loss is the masked per-task loss of {@link MaskedLoss}, the total is their sum. Stops when the
+ * validation loss has not improved for {@code patience} epochs and keeps the best epoch.
+ * Single-threaded double arithmetic with a seeded shuffle: same inputs, same weights.
+ */
+public final class JointTrainer {
+
+  private final TrainingSettings settings;
+  private final PrintStream log;
+
+  public JointTrainer(TrainingSettings settings, PrintStream log) {
+    this.settings = settings;
+    this.log = log;
+  }
+
+  /** Result: one trained net per task, in task order, and the curves. */
+  public record Trained(List<HeadNet> nets, TrainingHistory history) {}
+
+  public Trained train(List<HeadTask> tasks, TrainingSet train, TrainingSet val) {
+    long t0 = System.nanoTime();
+    Random rng = new Random(settings.seed());
+    List<HeadNet> nets = new ArrayList<>();
+    List<double[]> weights = new ArrayList<>();
+    for (int t = 0; t < tasks.size(); t++) {
+      HeadTask task = tasks.get(t);
+      nets.add(new HeadNet(task.sizes(), rng));
+      weights.add(classWeights(task, train.labels().get(t)));
+    }
+    int n = train.size();
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    List<Double> trainCurve = new ArrayList<>();
+    List<Double> valCurve = new ArrayList<>();
+    double best = Double.POSITIVE_INFINITY;
+    int bestEpoch = -1;
+    List<double[][][]> bestW = new ArrayList<>();
+    List<double[][]> bestB = new ArrayList<>();
+    boolean early = false;
+    for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+      shuffle(order, rng);
+      double sum = 0;
+      int batches = 0;
+      for (int from = 0; from < n; from += settings.batchSize()) {
+        int to = Math.min(from + settings.batchSize(), n);
+        double[][] x = new double[to - from][];
+        boolean[] out = new boolean[to - from];
+        for (int j = from; j < to; j++) {
+          x[j - from] = train.x()[order[j]];
+          out[j - from] = train.outlier()[order[j]];
+        }
+        for (int t = 0; t < tasks.size(); t++) {
+          int[] all = train.labels().get(t);
+          int[] y = new int[to - from];
+          for (int j = from; j < to; j++) {
+            y[j - from] = all[order[j]];
+          }
+          HeadNet net = nets.get(t);
+          double[][][] acts = net.forward(x);
+          var loss = MaskedLoss.compute(tasks.get(t).binary(), acts[acts.length - 1], y,
+              weights.get(t), tasks.get(t).outlierExposure() ? out : null, settings.oeLambda());
+          sum += loss.loss();
+          net.adamW(net.backward(acts, loss.gradient()), settings.learningRate(),
+              settings.weightDecay());
+        }
+        batches++;
+      }
+      double trainLoss = sum / Math.max(batches, 1);
+      double valLoss = loss(tasks, nets, weights, val);
+      trainCurve.add(trainLoss);
+      valCurve.add(valLoss);
+      log.printf("epoch %3d  train loss %.4f  val loss %.4f%n", epoch + 1, trainLoss, valLoss);
+      if (valLoss < best - 1e-6) {
+        best = valLoss;
+        bestEpoch = epoch;
+        bestW.clear();
+        bestB.clear();
+        for (HeadNet net : nets) {
+          bestW.add(net.copyWeights());
+          bestB.add(net.copyBiases());
+        }
+      } else if (epoch - bestEpoch >= settings.patience()) {
+        early = true;
+        break;
+      }
+    }
+    for (int t = 0; t < nets.size(); t++) {
+      nets.get(t).restore(bestW.get(t), bestB.get(t));
+    }
+    return new Trained(nets, new TrainingHistory(trainCurve, valCurve, bestEpoch + 1, early,
+        (System.nanoTime() - t0) / 1e9));
+  }
+
+  /** Sum over heads of the full-set masked loss (no class weights: the plain validation loss). */
+  public double loss(List<HeadTask> tasks, List<HeadNet> nets, List<double[]> weights,
+      TrainingSet set) {
+    double total = 0;
+    for (int t = 0; t < tasks.size(); t++) {
+      double[][] logits = new double[set.size()][];
+      for (int i = 0; i < set.size(); i++) {
+        logits[i] = nets.get(t).logits(set.x()[i]);
+      }
+      total += MaskedLoss.compute(tasks.get(t).binary(), logits, set.labels().get(t),
+          weights.get(t), tasks.get(t).outlierExposure() ? set.outlier() : null,
+          settings.oeLambda()).loss();
+    }
+    return total;
+  }
+
+  /** Balanced: n / (K n_k) over the task's labelled rows; classes without rows get weight 1. */
+  double[] classWeights(HeadTask task, int[] labels) {
+    int k = task.binary() ? 2 : task.sizes()[task.sizes().length - 1];
+    double[] w = new double[k];
+    java.util.Arrays.fill(w, 1.0);
+    if (!settings.balancedClassWeights()) {
+      return w;
+    }
+    int[] counts = new int[k];
+    int n = 0;
+    for (int y : labels) {
+      if (y != MaskedLoss.NO_LABEL) {
+        counts[y]++;
+        n++;
+      }
+    }
+    for (int c = 0; c < k; c++) {
+      if (counts[c] > 0) {
+        w[c] = (double) n / (k * counts[c]);
+      }
+    }
+    return w;
+  }
+
+  private static void shuffle(int[] a, Random rng) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+}
