@@ -1,15 +1,269 @@
 package dev.cerberus.model.graph;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import dev.cerberus.model.GraphOptions;
+import dev.cerberus.model.HeadPrediction;
+import dev.cerberus.model.ItemPrediction;
 import dev.cerberus.model.ServableModel;
+import dev.cerberus.model.bundle.Bundle;
 import dev.cerberus.model.bundle.BundleException;
+import dev.cerberus.model.bundle.BundleManifest;
+import dev.cerberus.model.bundle.BundleManifest.HeadSpec;
+import dev.cerberus.model.bundle.BundleManifest.InputSpec;
+import dev.cerberus.model.bundle.BundleReader;
+import dev.cerberus.model.heads.DenseLayer;
+import dev.cerberus.model.heads.HeadMath;
+import dev.cerberus.model.input.InputLimits;
+import dev.cerberus.model.input.InputPreprocessor;
+import dev.cerberus.model.input.InputRejectedException;
+import dev.cerberus.model.input.ModelInput;
+import dev.cerberus.model.input.PreparedInput;
+import dev.cerberus.model.ood.OodScorer;
+import dev.cerberus.model.ood.OodScorers;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
-/** Placeholder while the graph is built; replaced in the next commit. */
-public final class MultiHeadGraph {
-  private MultiHeadGraph() {}
+/**
+ * A loaded bundle: preprocessing, the backbone (run once per batch), all heads (first layers
+ * fused per feature source) and the unknown decision.
+ *
+ * <p>Threads: {@link #prepare} is thread-safe. {@link #forward} must be called by one thread
+ * at a time (DJL predictors are not thread-safe, and the server runs one inference thread
+ * per model version); it is not synchronised so that misuse is not hidden as contention.
+ *
+ * <p>Memory: each {@link #forward} creates its native arrays in a sub-manager that is closed
+ * before it returns; only the fused head weights live as long as the model.
+ */
+public final class MultiHeadGraph implements ServableModel {
 
-  public static ServableModel load(Path bundleDir, GraphOptions options) throws BundleException {
-    throw new BundleException(bundleDir + ": the multi-head graph is not implemented yet");
+  private final Bundle bundle;
+  private final NDManager manager;
+  private final InputPreprocessor preprocessor;
+  private final BatchTensors tensors;
+  private final Backbone backbone;
+  private final List<FusedHeads> sources; // index = feature source, null when no head reads it
+  private final OodScorer scorer;
+  private final boolean oodNeedsFeatures;
+  private final int decisionHead;
+  private final float threshold;
+  private final String method;
+
+  private MultiHeadGraph(
+      Bundle bundle,
+      NDManager manager,
+      InputPreprocessor preprocessor,
+      Backbone backbone,
+      List<FusedHeads> sources) {
+    this.bundle = bundle;
+    this.manager = manager;
+    this.preprocessor = preprocessor;
+    this.tensors = new BatchTensors(bundle.manifest().input(), bundle.manifest().flipFeatures());
+    this.backbone = backbone;
+    this.sources = sources;
+    BundleManifest.UnknownPolicy policy = bundle.manifest().unknown();
+    this.scorer = OodScorers.fromBundle(bundle);
+    this.oodNeedsFeatures = OodScorers.needsFeatures(policy);
+    this.decisionHead = bundle.decisionHeadIndex();
+    this.method = policy.method();
+    this.threshold =
+        policy.threshold() == null || BundleManifest.UnknownPolicy.NONE.equals(method)
+            ? 0f
+            : policy.threshold().floatValue();
+  }
+
+  /** Reads, validates, loads and warms up a bundle. */
+  public static MultiHeadGraph load(Path bundleDir, GraphOptions options) throws BundleException {
+    Bundle bundle = BundleReader.read(bundleDir);
+    BundleManifest m = bundle.manifest();
+    Device device;
+    try {
+      device = Device.fromName(options.device());
+    } catch (RuntimeException e) {
+      throw new BundleException("device '" + options.device() + "' is unknown (use cpu or gpu)");
+    }
+    // heads with their own top read from their own feature source (1..n); others from 0
+    List<String> ownTops = new ArrayList<>();
+    int[] sourceOf = new int[m.heads().size()];
+    for (int h = 0; h < m.heads().size(); h++) {
+      HeadSpec head = m.heads().get(h);
+      if (head.top() != null) {
+        ownTops.add(head.top());
+        sourceOf[h] = ownTops.size();
+      }
+    }
+    InputPreprocessor pre = InputPreprocessor.forSpec(m.input(), bundle.dir());
+    Backbone backbone = null;
+    NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+    try {
+      backbone = Backbone.load(bundle.dir(), m.input(), m.backbone(), m.flipFeatures(), ownTops, device);
+      List<FusedHeads> sources = new ArrayList<>();
+      for (int s = 0; s < 1 + ownTops.size(); s++) {
+        List<Integer> idx = new ArrayList<>();
+        List<List<DenseLayer>> layers = new ArrayList<>();
+        for (int h = 0; h < sourceOf.length; h++) {
+          if (sourceOf[h] == s) {
+            idx.add(h);
+            layers.add(bundle.headLayers().get(h));
+          }
+        }
+        sources.add(
+            idx.isEmpty()
+                ? null
+                : new FusedHeads(manager, idx.stream().mapToInt(i -> i).toArray(), layers));
+      }
+      MultiHeadGraph graph = new MultiHeadGraph(bundle, manager, pre, backbone, sources);
+      graph.checkFeatureSizeAndWarmUp(options.warmUpBatchSizes());
+      return graph;
+    } catch (BundleException | RuntimeException e) {
+      if (backbone != null) backbone.close();
+      manager.close();
+      pre.close();
+      throw e instanceof BundleException be
+          ? be
+          : new BundleException(bundleDir + ": cannot load: " + e.getMessage(), e);
+    }
+  }
+
+  /** One dummy forward checks the backbone's width; then every warm-up shape runs once. */
+  private void checkFeatureSizeAndWarmUp(int[] warmUpBatchSizes) throws BundleException {
+    int expected = bundle.headInputSize();
+    try (NDManager m = manager.newSubManager()) {
+      NDList in = tensors.create(m, dummyBatch(1, 1));
+      NDArray[] feats = backbone.run(in, true);
+      for (int s = 0; s < feats.length; s++) {
+        long width = feats[s].getShape().get(1);
+        if (width != expected) {
+          throw new BundleException(
+              bundle.dir().resolve(BundleReader.MANIFEST)
+                  + ": backbone.feature_size: the backbone"
+                  + (s == 0 ? "" : " (own top of a head)") + " outputs " + width
+                  + " features per item" + (bundle.manifest().flipFeatures() ? " (flip: 2F)" : "")
+                  + ", the manifest says " + expected + "; heads need the true width");
+        }
+      }
+    } catch (RuntimeException e) {
+      throw new BundleException(
+          bundle.dir() + ": backbone: a dummy forward pass failed: " + e.getMessage(), e);
+    }
+    int[] lengths =
+        InputSpec.TEXT.equals(bundle.manifest().input().kind())
+            ? bundle.manifest().input().text().buckets()
+            : new int[] {1};
+    for (int b : warmUpBatchSizes == null ? new int[0] : warmUpBatchSizes) {
+      if (b <= 0) continue;
+      for (int t : lengths) forward(dummyBatch(b, t));
+    }
+  }
+
+  private List<PreparedInput> dummyBatch(int batch, int tokens) {
+    InputSpec in = bundle.manifest().input();
+    PreparedInput item =
+        switch (in.kind()) {
+          case InputSpec.IMAGE ->
+              new PreparedInput.Pixels(
+                  new float[in.image().channelCount() * in.image().height() * in.image().width()]);
+          case InputSpec.TEXT -> {
+            long[] ids = new long[Math.max(2, tokens)];
+            yield new PreparedInput.Tokens(ids);
+          }
+          default -> new PreparedInput.Values(new float[(int) in.tensor().valueCount()]);
+        };
+    return java.util.Collections.nCopies(batch, item);
+  }
+
+  @Override
+  public BundleManifest manifest() {
+    return bundle.manifest();
+  }
+
+  /** The validated bundle (head weights, OOD statistics) this graph serves. */
+  public Bundle bundle() {
+    return bundle;
+  }
+
+  @Override
+  public int featureSize() {
+    return bundle.headInputSize();
+  }
+
+  @Override
+  public PreparedInput prepare(ModelInput input, InputLimits limits)
+      throws InputRejectedException {
+    return preprocessor.prepare(input, limits);
+  }
+
+  @Override
+  public List<ItemPrediction> forward(List<PreparedInput> batch) {
+    if (batch.isEmpty()) return List.of();
+    int b = batch.size();
+    float[][] logits = new float[bundle.manifest().heads().size()][];
+    float[] features = null;
+    try (NDManager m = manager.newSubManager()) {
+      NDList in = tensors.create(m, batch);
+      NDArray[] feats = backbone.run(in, sources.get(0) != null || oodNeedsFeatures);
+      for (int s = 0; s < sources.size(); s++) {
+        if (sources.get(s) != null) sources.get(s).logits(feats[s], b, logits);
+      }
+      if (oodNeedsFeatures) features = feats[0].toFloatArray();
+    }
+    return predictions(b, logits, features);
+  }
+
+  /**
+   * Features (the heads' input, shared source) for a batch: what mahalanobis/knn read and
+   * what the trainer fits heads on.
+   */
+  public float[][] features(List<PreparedInput> batch) {
+    if (batch.isEmpty()) return new float[0][];
+    try (NDManager m = manager.newSubManager()) {
+      NDArray f = backbone.run(tensors.create(m, batch), true)[0];
+      return rows(f.toFloatArray(), batch.size());
+    }
+  }
+
+  static float[][] rows(float[] flat, int batch) {
+    int w = flat.length / batch;
+    float[][] out = new float[batch][];
+    for (int i = 0; i < batch; i++) out[i] = Arrays.copyOfRange(flat, i * w, (i + 1) * w);
+    return out;
+  }
+
+  private List<ItemPrediction> predictions(int batch, float[][] logits, float[] features) {
+    List<HeadSpec> heads = bundle.manifest().heads();
+    int f = featureSize();
+    List<ItemPrediction> out = new ArrayList<>(batch);
+    float[][] itemLogits = new float[heads.size()][];
+    for (int i = 0; i < batch; i++) {
+      List<HeadPrediction> hp = new ArrayList<>(heads.size());
+      for (int h = 0; h < heads.size(); h++) {
+        HeadSpec head = heads.get(h);
+        int k = head.outputCount();
+        boolean binary = HeadSpec.BINARY.equals(head.kind());
+        itemLogits[h] = Arrays.copyOfRange(logits[h], i * k, (i + 1) * k);
+        float[] p = HeadMath.probabilities(binary, itemLogits[h], 0, k);
+        hp.add(new HeadPrediction(head.name(), head.labels().get(HeadMath.argmax(p)), head.labels(), p));
+      }
+      float[] fi = features == null ? null : Arrays.copyOfRange(features, i * f, (i + 1) * f);
+      float score = (float) scorer.score(fi, itemLogits);
+      boolean unknown = score > threshold;
+      String decision = unknown ? ItemPrediction.UNKNOWN : hp.get(decisionHead).label();
+      out.add(new ItemPrediction(decision, unknown, score, method, threshold, List.copyOf(hp)));
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    sources.forEach(s -> {
+      if (s != null) s.close();
+    });
+    backbone.close();
+    manager.close();
+    preprocessor.close();
   }
 }

@@ -1,0 +1,61 @@
+package dev.cerberus.model.graph;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import dev.cerberus.model.bundle.BundleException;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * One TorchScript file loaded into DJL's PyTorch engine with a no-op predictor. Not
+ * thread-safe: a predictor is used by one thread at a time (the graph's contract).
+ */
+final class TorchScriptModule implements AutoCloseable {
+
+  private final Path file;
+  private final Model model;
+  private final Predictor<NDList, NDList> predictor;
+
+  private TorchScriptModule(Path file, Model model) {
+    this.file = file;
+    this.model = model;
+    this.predictor = model.newPredictor(new NoopTranslator());
+  }
+
+  static TorchScriptModule load(Path file, Device device, String field) throws BundleException {
+    Model model = Model.newInstance(file.getFileName().toString(), device, "PyTorch");
+    try {
+      // several .pt files share a folder: the file name is the prefix DJL looks for
+      model.load(file.getParent(), file.getFileName().toString());
+      return new TorchScriptModule(file, model);
+    } catch (IOException | MalformedModelException | RuntimeException e) {
+      model.close();
+      throw new BundleException(
+          file + ": " + field + ": cannot load as TorchScript: " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs {@code forward}; outputs live in the inputs' NDManager. */
+  NDList forward(NDList inputs) {
+    try {
+      return predictor.predict(inputs);
+    } catch (TranslateException e) {
+      throw new IllegalStateException(file + ": forward failed: " + e.getMessage(), e);
+    }
+  }
+
+  Path file() {
+    return file;
+  }
+
+  @Override
+  public void close() {
+    predictor.close();
+    model.close();
+  }
+}

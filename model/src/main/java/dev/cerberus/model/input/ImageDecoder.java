@@ -1,0 +1,144 @@
+package dev.cerberus.model.input;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.event.IIOReadWarningListener;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Decodes PNG or JPEG bytes into float pixel planes (0..255) with javax.imageio. The size is
+ * read from the header first, so an image that declares more pixels than allowed is refused
+ * before any pixel memory is allocated. Truncated files are refused rather than served with
+ * a grey tail (the JPEG reader only warns about them, so warnings are treated as errors).
+ */
+public final class ImageDecoder {
+
+  private static final Set<String> FORMATS = Set.of("png", "jpeg");
+
+  /** Decoded pixels: {@code channels} planes of height x width, values 0..255. */
+  public record Planes(int channels, int height, int width, float[] data) {}
+
+  private ImageDecoder() {}
+
+  /**
+   * @param channels 3: R,G,B planes (grayscale replicated); 1: ITU-R 601 luma
+   */
+  public static Planes decode(byte[] bytes, int channels, InputLimits limits)
+      throws InputRejectedException {
+    if (bytes == null || bytes.length == 0) {
+      throw InputRejectedException.invalid("image is empty; send PNG or JPEG bytes");
+    }
+    if (bytes.length > limits.maxImageBytes()) {
+      throw InputRejectedException.invalid(
+          "image is " + bytes.length + " bytes, the limit is " + limits.maxImageBytes()
+              + " (cerberus.limits.max-image-bytes)");
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      ImageReader reader = null;
+      while (readers.hasNext() && reader == null) {
+        ImageReader r = readers.next();
+        if (FORMATS.contains(r.getFormatName().toLowerCase(Locale.ROOT))) reader = r;
+      }
+      if (reader == null) {
+        throw InputRejectedException.invalid(
+            "image is not PNG or JPEG (" + bytes.length + " bytes starting "
+                + hexPrefix(bytes) + "); allowed formats: PNG, JPEG");
+      }
+      try {
+        reader.setInput(in, true, true);
+        int w = reader.getWidth(0);
+        int h = reader.getHeight(0);
+        long pixels = (long) w * h;
+        if (w <= 0 || h <= 0) {
+          throw InputRejectedException.invalid("image declares an empty size " + w + "x" + h);
+        }
+        if (pixels > limits.maxImagePixels()) {
+          throw new InputRejectedException(
+              InputRejectedException.Reason.RESOURCE_EXHAUSTED,
+              "image declares " + w + "x" + h + " = " + pixels + " pixels, the limit is "
+                  + limits.maxImagePixels() + " (cerberus.limits.max-image-pixels)");
+        }
+        String[] warning = new String[1];
+        reader.addIIOReadWarningListener(
+            (IIOReadWarningListener) (src, msg) -> {
+              if (warning[0] == null) warning[0] = msg;
+            });
+        BufferedImage image = reader.read(0);
+        if (warning[0] != null) {
+          throw InputRejectedException.invalid(
+              "image is corrupt or truncated (" + reader.getFormatName() + ": " + warning[0] + ")");
+        }
+        return toPlanes(image, channels);
+      } finally {
+        reader.dispose();
+      }
+    } catch (InputRejectedException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // decoders signal malformed data with IIOException, EOFException and also runtime
+      // exceptions (index out of bounds on bad chunk lengths)
+      throw InputRejectedException.invalid(
+          "image is corrupt or truncated: " + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    }
+  }
+
+  private static String hexPrefix(byte[] b) {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < Math.min(8, b.length); i++) s.append(String.format("%02x", b[i]));
+    return s.toString();
+  }
+
+  private static Planes toPlanes(BufferedImage image, int channels) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    int n = w * h;
+    float[] out = new float[channels * n];
+    Raster raster = image.getRaster();
+    boolean gray =
+        raster.getNumBands() <= 2 && !(image.getColorModel() instanceof IndexColorModel);
+    if (gray) {
+      // read gray samples directly: getRGB would pass them through a linear-to-sRGB
+      // conversion and change the values
+      int bits = image.getColorModel().getComponentSize(0);
+      float scale = 255f / ((1 << bits) - 1);
+      int[] row = new int[w];
+      for (int y = 0; y < h; y++) {
+        raster.getSamples(0, y, w, 1, 0, row);
+        for (int x = 0; x < w; x++) {
+          float v = bits == 8 ? row[x] : row[x] * scale;
+          for (int c = 0; c < channels; c++) out[c * n + y * w + x] = v;
+        }
+      }
+      return new Planes(channels, h, w, out);
+    }
+    int[] argb = new int[w];
+    for (int y = 0; y < h; y++) {
+      image.getRGB(0, y, w, 1, argb, 0, w); // alpha is dropped (not premultiplied)
+      for (int x = 0; x < w; x++) {
+        int p = argb[x];
+        int r = (p >> 16) & 0xff;
+        int g = (p >> 8) & 0xff;
+        int b = p & 0xff;
+        int i = y * w + x;
+        if (channels == 3) {
+          out[i] = r;
+          out[n + i] = g;
+          out[2 * n + i] = b;
+        } else {
+          out[i] = 0.299f * r + 0.587f * g + 0.114f * b;
+        }
+      }
+    }
+    return new Planes(channels, h, w, out);
+  }
+}

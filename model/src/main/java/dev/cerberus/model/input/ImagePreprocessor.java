@@ -1,0 +1,54 @@
+package dev.cerberus.model.input;
+
+import dev.cerberus.model.bundle.BundleManifest.ImageSpec;
+
+/** decode -> resize -> {@code (pixel / scale - mean[c]) / std[c]}, float32 CHW. */
+public final class ImagePreprocessor implements InputPreprocessor {
+
+  private final ImageSpec spec;
+  private final int channels;
+
+  public ImagePreprocessor(ImageSpec spec) {
+    this.spec = spec;
+    this.channels = spec.channelCount();
+  }
+
+  @Override
+  public PreparedInput prepare(ModelInput input, InputLimits limits)
+      throws InputRejectedException {
+    if (!(input instanceof ModelInput.Image img)) {
+      throw InputRejectedException.invalid(
+          "this model takes an image (PNG or JPEG), got " + InputPreprocessor.kindOf(input));
+    }
+    ImageDecoder.Planes p = ImageDecoder.decode(img.bytes(), channels, limits);
+    return new PreparedInput.Pixels(normalise(resize(p)));
+  }
+
+  /** Resize and normalise already decoded planes (0..255); used by tests and the trainer. */
+  public float[] fromPlanes(ImageDecoder.Planes planes) {
+    return normalise(resize(planes));
+  }
+
+  private float[] resize(ImageDecoder.Planes p) {
+    int oh = spec.height();
+    int ow = spec.width();
+    return ImageSpec.NEAREST.equals(spec.resize())
+        ? ImageResize.nearest(p.data(), channels, p.height(), p.width(), oh, ow)
+        : ImageResize.bilinear(p.data(), channels, p.height(), p.width(), oh, ow);
+  }
+
+  private float[] normalise(float[] px) {
+    // resize may return its input unchanged; normalise into a fresh array either way
+    float[] out = new float[px.length];
+    int plane = spec.height() * spec.width();
+    float scale = spec.scale();
+    for (int c = 0; c < channels; c++) {
+      float mean = spec.mean()[c];
+      float std = spec.std()[c];
+      for (int i = c * plane, end = i + plane; i < end; i++) {
+        out[i] = (px[i] / scale - mean) / std;
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,82 @@
+package dev.cerberus.model.ood;
+
+/**
+ * The formulas of docs/bundle.md "unknown", on plain arrays, in double precision. The scorers
+ * delegate here; tests and the trainer can call them directly.
+ */
+public final class OodMath {
+
+  private OodMath() {}
+
+  /** {@code 1 - max_k softmax(z)_k}. */
+  public static double maxSoftmax(float[] logits) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float z : logits) max = Math.max(max, z);
+    double sum = 0;
+    for (float z : logits) sum += Math.exp(z - max);
+    return 1 - 1 / sum; // the max element contributes exp(0) = 1
+  }
+
+  /** {@code -T * logsumexp(z / T)}. */
+  public static double energy(float[] logits, double temperature) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float z : logits) max = Math.max(max, z / temperature);
+    double sum = 0;
+    for (float z : logits) sum += Math.exp(z / temperature - max);
+    return -temperature * (max + Math.log(sum));
+  }
+
+  /** {@code sigmoid(z)} of a binary gate head: the probability of "out". */
+  public static double gate(float logit) {
+    return 1 / (1 + Math.exp(-logit));
+  }
+
+  /** {@code min_k (f - mu_k)^T P (f - mu_k)}; {@code precision} is [F,F] row-major. */
+  public static double mahalanobis(float[] f, float[][] means, float[] precision) {
+    int n = f.length;
+    double best = Double.POSITIVE_INFINITY;
+    double[] d = new double[n];
+    for (float[] mu : means) {
+      for (int i = 0; i < n; i++) d[i] = f[i] - mu[i];
+      double q = 0;
+      for (int i = 0; i < n; i++) {
+        double row = 0;
+        int off = i * n;
+        for (int j = 0; j < n; j++) row += precision[off + j] * d[j];
+        q += d[i] * row;
+      }
+      best = Math.min(best, q);
+    }
+    return best;
+  }
+
+  /**
+   * {@code 1 - cos(f, b_k)} for the k-th nearest row of an L2-normalised bank [N,F]
+   * (row-major): the k-th largest cosine.
+   */
+  public static double knn(float[] f, float[] bank, int rows, int k) {
+    int n = f.length;
+    double norm = 0;
+    for (float v : f) norm += (double) v * v;
+    norm = Math.sqrt(norm);
+    if (norm == 0) return 1; // a zero vector is at cosine 0 from everything
+    // keep the k largest cosines in a small sorted array (k is small, N may be large)
+    double[] top = new double[k];
+    java.util.Arrays.fill(top, Double.NEGATIVE_INFINITY);
+    for (int r = 0; r < rows; r++) {
+      double dot = 0;
+      int off = r * n;
+      for (int i = 0; i < n; i++) dot += (double) f[i] * bank[off + i];
+      double cos = dot / norm;
+      if (cos > top[k - 1]) {
+        int i = k - 1;
+        while (i > 0 && top[i - 1] < cos) {
+          top[i] = top[i - 1];
+          i--;
+        }
+        top[i] = cos;
+      }
+    }
+    return 1 - top[k - 1];
+  }
+}
