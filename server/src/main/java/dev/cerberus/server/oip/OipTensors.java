@@ -1,0 +1,31 @@
+package dev.cerberus.server.oip;
+
+import java.util.List;
+
+/** Tensor names and data types of the Cerberus mapping onto the OIP (clients/README.md). */
+final class OipTensors {
+
+  private OipTensors() {}
+
+  /** The single input of every model. */
+  static final String INPUT = "input";
+
+  /** Per item: the decision head's label or "unknown". */
+  static final String DECISION = "decision";
+  /** Per item: true when the unknown policy rejected the item. */
+  static final String UNKNOWN = "unknown";
+  /** Per item: the OOD score of the policy. */
+  static final String OOD_SCORE = "ood_score";
+  /** Item-level outputs, after the per-head outputs. */
+  static final List<String> ITEM_OUTPUTS = List.of(DECISION, UNKNOWN, OOD_SCORE);
+
+  static final String BYTES = "BYTES";
+  static final String FP32 = "FP32";
+  static final String BOOL = "BOOL";
+
+  /** Output tensor parameter carrying a head's labels, as a JSON array, in column order. */
+  static final String LABELS_PARAMETER = "labels";
+
+  /** The platform reported in ModelMetadata. */
+  static final String PLATFORM = "cerberus";
+}
