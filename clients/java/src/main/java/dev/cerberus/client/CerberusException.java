@@ -26,8 +26,10 @@ public final class CerberusException extends RuntimeException {
     }
     Status status = Status.fromThrowable(t);
     String message = status.getDescription();
-    if (message == null && status.getCause() != null) {
-      message = status.getCause().toString();
+    Throwable cause = status.getCause();
+    if (cause != null && cause.getMessage() != null) {
+      // Local transport failures say only "io exception"; the cause says which.
+      message = message == null ? cause.getMessage() : message + ": " + cause.getMessage();
     }
     return new CerberusException(status.getCode(), message, t);
   }

@@ -1,0 +1,65 @@
+package dev.cerberus.client.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cerberus.proto.v1.HeadPrediction;
+import dev.cerberus.proto.v1.ItemErrorCode;
+import dev.cerberus.proto.v1.ItemResult;
+import dev.cerberus.proto.v1.LabelProbability;
+import dev.cerberus.proto.v1.Prediction;
+import io.grpc.Status;
+
+/** One result as one JSON line (the CLI's output format). */
+final class ResultJson {
+  static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private ResultJson() {}
+
+  static String line(ItemResult result) {
+    return toJson(result).toString();
+  }
+
+  static ObjectNode toJson(ItemResult result) {
+    if (result.hasError()) {
+      return error(result.getId(), codeName(result.getError().getCode()),
+          result.getError().getMessage());
+    }
+    if (!result.hasPrediction()) {
+      return error(result.getId(), "INTERNAL",
+          "the server sent a result with neither a prediction nor an error");
+    }
+    Prediction p = result.getPrediction();
+    ObjectNode o = MAPPER.createObjectNode();
+    o.put("id", result.getId());
+    o.put("decision", p.getDecision());
+    o.put("unknown", p.getUnknown());
+    o.put("ood_score", p.getOodScore());
+    ObjectNode heads = o.putObject("heads");
+    for (HeadPrediction h : p.getHeadsList()) {
+      ObjectNode head = heads.putObject(h.getHead());
+      head.put("label", h.getLabel());
+      ObjectNode probabilities = head.putObject("probabilities");
+      for (LabelProbability lp : h.getProbabilitiesList()) {
+        probabilities.put(lp.getLabel(), lp.getProbability());
+      }
+    }
+    return o;
+  }
+
+  static ObjectNode error(String id, String code, String message) {
+    ObjectNode o = MAPPER.createObjectNode();
+    o.put("id", id);
+    ObjectNode e = o.putObject("error");
+    e.put("code", code);
+    e.put("message", message);
+    return o;
+  }
+
+  /** The gRPC name of an item error code (the enum is numerically equal to gRPC's codes). */
+  static String codeName(ItemErrorCode code) {
+    if (code == ItemErrorCode.UNRECOGNIZED || code == ItemErrorCode.ITEM_ERROR_CODE_UNSPECIFIED) {
+      return "UNKNOWN";
+    }
+    return Status.fromCodeValue(code.getNumber()).getCode().name();
+  }
+}
