@@ -1,0 +1,218 @@
+package dev.cerberus.server;
+
+import dev.cerberus.model.ServableModel;
+import dev.cerberus.server.grpc.ClassifierService;
+import dev.cerberus.server.grpc.TokenAuthInterceptor;
+import dev.cerberus.server.inference.ModelRepository;
+import dev.cerberus.server.metrics.MetricsInterceptor;
+import dev.cerberus.server.metrics.ServerMetrics;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Cerberus: the model repository, the gRPC server with every front-end, health,
+ * reflection, auth and TLS, and the optional metrics endpoint. {@link #start} builds it from
+ * settings; {@link #shutdown} drains it.
+ */
+public final class CerberusServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(CerberusServer.class);
+
+  private final ServerSettings settings;
+  private final ModelRepository repository;
+  private final ExecutorService workers;
+  private final ServerMetrics metrics;
+  private final HealthStatusManager health;
+  private final Server server;
+  private final HTTPServer metricsServer;
+  private final ScheduledExecutorService reloader;
+  private final AtomicInteger shutdowns = new AtomicInteger();
+
+  private CerberusServer(ServerSettings settings, ModelRepository repository,
+      ExecutorService workers, ServerMetrics metrics, HealthStatusManager health, Server server,
+      HTTPServer metricsServer, ScheduledExecutorService reloader) {
+    this.settings = settings;
+    this.repository = repository;
+    this.workers = workers;
+    this.metrics = metrics;
+    this.health = health;
+    this.server = server;
+    this.metricsServer = metricsServer;
+    this.reloader = reloader;
+  }
+
+  /**
+   * The protocol front-ends served next to health and reflection. A new protocol registers
+   * itself here with one line; each one talks only to the repository.
+   */
+  static List<BindableService> frontEnds(ModelRepository repository, ServerSettings settings) {
+    List<BindableService> services = new ArrayList<>();
+    services.add(new ClassifierService(repository, settings.streamMaxInFlight()));
+    return services;
+  }
+
+  /** Loads every model, then starts serving. Health says SERVING once this returns. */
+  public static CerberusServer start(ServerSettings settings) throws IOException {
+    return start(settings, dir -> ServableModel.load(dir, settings.graphOptions()));
+  }
+
+  /** As {@link #start(ServerSettings)} with another bundle loader (tests). */
+  public static CerberusServer start(ServerSettings settings, ModelRepository.Loader loader)
+      throws IOException {
+    ExecutorService workers = new ThreadPoolExecutor(settings.preprocessThreads(),
+        settings.preprocessThreads(), 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        daemonThreads("cerberus-prep-"));
+    ServerMetrics metrics = new ServerMetrics();
+    ModelRepository repository = ModelRepository.open(new ModelRepository.Options(
+        settings.modelsDir(), loader, settings.batcher(), settings.limits(), workers,
+        settings.preprocessThreads(), metrics::observerFor));
+    metrics.registerModelCounters(repository);
+
+    HealthStatusManager health = new HealthStatusManager();
+    NettyServerBuilder builder = NettyServerBuilder
+        .forAddress(new InetSocketAddress(settings.host(), settings.port()))
+        .maxInboundMessageSize(settings.maxInboundMessageBytes())
+        .intercept(new MetricsInterceptor(metrics));
+    if (settings.tlsCert().isPresent()) {
+      SslContextBuilder ssl = GrpcSslContexts.forServer(
+          settings.tlsCert().get().toFile(), settings.tlsKey().orElseThrow().toFile());
+      if (settings.tlsClientCa().isPresent()) {
+        ssl.trustManager(settings.tlsClientCa().get().toFile()).clientAuth(ClientAuth.REQUIRE);
+      }
+      builder.sslContext(ssl.build());
+    }
+    TokenAuthInterceptor auth = settings.authToken().map(TokenAuthInterceptor::new).orElse(null);
+    List<ServerServiceDefinition> services = new ArrayList<>();
+    for (BindableService s : frontEnds(repository, settings)) {
+      services.add(s.bindService());
+    }
+    services.add(ProtoReflectionServiceV1.newInstance().bindService());
+    services.add(health.getHealthService().bindService()); // auth lets health through
+    for (ServerServiceDefinition s : services) {
+      builder.addService(auth == null ? s : ServerInterceptors.intercept(s, auth));
+    }
+    Server server = builder.build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      repository.close();
+      workers.shutdownNow();
+      throw new IOException("cannot listen on " + settings.host() + ":" + settings.port()
+          + " (cerberus.host, cerberus.port): " + e.getMessage(), e);
+    }
+    HTTPServer metricsServer = null;
+    if (settings.metricsPort() >= 0) {
+      metricsServer = HTTPServer.builder().hostname(settings.host()).port(settings.metricsPort())
+          .registry(metrics.registry()).buildAndStart();
+    }
+    ScheduledExecutorService reloader = null;
+    if (!settings.reloadInterval().isZero()) {
+      reloader = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          daemonThreads("cerberus-reload-"));
+      long every = settings.reloadInterval().toMillis();
+      reloader.scheduleWithFixedDelay(repository::reload, every, every, TimeUnit.MILLISECONDS);
+    }
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus(dev.cerberus.proto.v1.ClassifierGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    return new CerberusServer(settings, repository, workers, metrics, health, server,
+        metricsServer, reloader);
+  }
+
+  /** The bound gRPC port (useful with port 0). */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** The bound metrics port, or -1 when metrics are off. */
+  public int metricsPort() {
+    return metricsServer == null ? -1 : metricsServer.getPort();
+  }
+
+  public ModelRepository repository() {
+    return repository;
+  }
+
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * Graceful shutdown: health turns NOT_SERVING, new calls get UNAVAILABLE, accepted work
+   * finishes up to cerberus.drain-timeout-seconds, then the server and the models close.
+   * Idempotent.
+   */
+  public void shutdown() {
+    if (shutdowns.getAndIncrement() > 0) {
+      return;
+    }
+    Duration timeout = settings.drainTimeout();
+    long end = System.nanoTime() + timeout.toNanos();
+    log.info("draining: finishing accepted work for up to {} s", timeout.toSeconds());
+    health.enterTerminalState();
+    if (reloader != null) {
+      reloader.shutdownNow();
+    }
+    try {
+      boolean drained = repository.drain(timeout);
+      server.shutdown();
+      long left = Math.max(0, end - System.nanoTime());
+      if (!server.awaitTermination(left, TimeUnit.NANOSECONDS) || !drained) {
+        log.warn("drain timeout passed with work left; cancelling the remaining calls");
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+    repository.close();
+    workers.shutdown();
+    if (metricsServer != null) {
+      metricsServer.close();
+    }
+    log.info("stopped");
+  }
+
+  /** Blocks until the gRPC server has terminated. */
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,136 @@
+package dev.cerberus.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * {@code cerberus-server serve [--port N] [--host ADDR] [--models DIR] [--config FILE] ...}.
+ *
+ * <p>The flags of {@code serve} are generated from {@link ServerSettings#CATALOG}, so every
+ * setting has exactly one name, one default and one description, shared by --help, the
+ * properties file and docs/settings.md. Precedence: defaults, then --config FILE, then flags.
+ */
+public final class ServerMain {
+
+  private ServerMain() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Parses and serves; returns the process exit code (2 = bad usage or settings). */
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = commandLine();
+    cli.setOut(out);
+    cli.setErr(err);
+    ServerSettings settings;
+    try {
+      ParseResult parsed = cli.parseArgs(args);
+      if (CommandLine.printHelpIfRequested(parsed)) {
+        return 0;
+      }
+      ParseResult serve = parsed.subcommand();
+      if (serve == null) {
+        cli.usage(err);
+        return 2;
+      }
+      settings = ServerSettings.from(values(serve));
+    } catch (CommandLine.ParameterException e) {
+      err.println(e.getMessage());
+      e.getCommandLine().usage(err);
+      return 2;
+    } catch (IllegalArgumentException | IOException e) {
+      err.println("invalid settings: " + e.getMessage());
+      return 2;
+    }
+    return serve(settings, err);
+  }
+
+  static CommandLine commandLine() {
+    CommandSpec serve = CommandSpec.create().name("serve").mixinStandardHelpOptions(true);
+    serve.usageMessage().description("Serves every bundle under the model repository over gRPC.");
+    serve.addOption(OptionSpec.builder("--config").paramLabel("FILE").type(String.class)
+        .description("Java properties file with cerberus.* settings; flags override it.").build());
+    for (Setting s : ServerSettings.CATALOG) {
+      serve.addOption(OptionSpec.builder(s.flag()).paramLabel(s.label()).type(String.class)
+          .description(s.description() + " [" + s.key() + ", default: "
+              + (s.defaultValue().isEmpty() ? "unset" : s.defaultValue()) + "]")
+          .build());
+    }
+    CommandSpec top = CommandSpec.create().name("cerberus-server").mixinStandardHelpOptions(true);
+    top.usageMessage().description("Cerberus model server.");
+    top.addSubcommand("serve", new CommandLine(serve));
+    return new CommandLine(top);
+  }
+
+  /** Settings from the --config file, overridden by the flags given. */
+  private static Map<String, String> values(ParseResult serve) throws IOException {
+    Map<String, String> values = new LinkedHashMap<>();
+    String config = serve.matchedOptionValue("--config", null);
+    if (config != null) {
+      Properties p = new Properties();
+      try (InputStream in = Files.newInputStream(Path.of(config))) {
+        p.load(in);
+      } catch (IOException e) {
+        throw new IOException("cannot read --config " + config + ": " + e.getMessage(), e);
+      }
+      p.stringPropertyNames().forEach(k -> values.put(k, p.getProperty(k)));
+    }
+    for (Setting s : ServerSettings.CATALOG) {
+      String v = serve.matchedOptionValue(s.flag(), null);
+      if (v != null) {
+        values.put(s.key(), v);
+      }
+    }
+    return values;
+  }
+
+  private static int serve(ServerSettings settings, PrintWriter err) {
+    configureEngine(settings);
+    CerberusServer server;
+    try {
+      server = CerberusServer.start(settings);
+    } catch (IOException | RuntimeException e) {
+      err.println("cannot start: " + e.getMessage());
+      return 1;
+    }
+    // SIGTERM and SIGINT run shutdown hooks: drain, then exit
+    Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "cerberus-shutdown"));
+    org.slf4j.LoggerFactory.getLogger(ServerMain.class).info(
+        "Cerberus listening on {}:{} with models: {}{}", settings.host(), server.port(),
+        server.repository().describe(),
+        server.metricsPort() >= 0 ? " (metrics on port " + server.metricsPort() + ")" : "");
+    try {
+      server.awaitTermination();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  /**
+   * Engine properties must be set before DJL loads libtorch; an explicit -D on the command line
+   * wins. The server never downloads anything at run time.
+   */
+  static void configureEngine(ServerSettings settings) {
+    setIfAbsent("ai.djl.pytorch.num_threads", String.valueOf(settings.intraOpThreads()));
+    setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
+    setIfAbsent("ai.djl.offline", "true");
+  }
+
+  private static void setIfAbsent(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+}

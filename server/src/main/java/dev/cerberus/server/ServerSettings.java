@@ -1,0 +1,292 @@
+package dev.cerberus.server;
+
+import dev.cerberus.model.GraphOptions;
+import dev.cerberus.model.input.InputLimits;
+import dev.cerberus.server.inference.BatcherSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Every knob of the server, resolved: defaults, then an optional properties file, then
+ * command-line flags (flags win). Each field names its key; {@link #CATALOG} holds the default
+ * and the reason for it, and docs/settings.md is the table an operator reads.
+ *
+ * @param host bind address (cerberus.host)
+ * @param port gRPC port, 0 = any free port (cerberus.port)
+ * @param modelsDir model repository root (cerberus.models)
+ * @param maxItemsPerRequest items in one Classify call or one stream message
+ *     (cerberus.max-items-per-request)
+ * @param maxInboundMessageBytes largest request message (cerberus.max-inbound-message-bytes)
+ * @param maxBatchSize items per forward pass (cerberus.batch.max-size)
+ * @param maxQueueDelayNanos how long a partial batch waits for more items
+ *     (cerberus.batch.max-queue-delay-ms)
+ * @param queueCapacity items admitted and unanswered per model version
+ *     (cerberus.batch.queue-capacity)
+ * @param streamMaxInFlight items in flight per ClassifyStream before the server stops reading
+ *     (cerberus.stream.max-in-flight)
+ * @param preprocessThreads decode/tokenize worker threads (cerberus.preprocess.threads)
+ * @param intraOpThreads libtorch intra-op threads (cerberus.engine.intra-op-threads)
+ * @param device DJL device, cpu or gpu (cerberus.engine.device)
+ * @param warmUpBatchSizes batch sizes run once per shape at load (cerberus.engine.warm-up-batch-sizes)
+ * @param limits per-item input limits (cerberus.limits.*)
+ * @param drainTimeout how long shutdown waits for accepted work (cerberus.drain-timeout-seconds)
+ * @param tlsCert PEM certificate chain; TLS is on when set (cerberus.tls.cert)
+ * @param tlsKey PEM PKCS#8 private key (cerberus.tls.key)
+ * @param tlsClientCa PEM CA bundle; when set, clients must present a certificate it signed
+ *     (cerberus.tls.client-ca)
+ * @param authToken bearer token every call must carry, except health (cerberus.auth.token)
+ * @param metricsPort Prometheus HTTP port; -1 = off, 0 = any free port (cerberus.metrics.port)
+ * @param reloadInterval how often the repository is rescanned; zero = never
+ *     (cerberus.reload-interval-seconds)
+ */
+public record ServerSettings(
+    String host,
+    int port,
+    Path modelsDir,
+    int maxItemsPerRequest,
+    int maxInboundMessageBytes,
+    int maxBatchSize,
+    long maxQueueDelayNanos,
+    int queueCapacity,
+    int streamMaxInFlight,
+    int preprocessThreads,
+    int intraOpThreads,
+    String device,
+    int[] warmUpBatchSizes,
+    InputLimits limits,
+    Duration drainTimeout,
+    Optional<Path> tlsCert,
+    Optional<Path> tlsKey,
+    Optional<Path> tlsClientCa,
+    Optional<String> authToken,
+    int metricsPort,
+    Duration reloadInterval) {
+
+  private static final String CORES = String.valueOf(Runtime.getRuntime().availableProcessors());
+
+  /** Every setting with its flag, default and meaning. */
+  public static final List<Setting> CATALOG = List.of(
+      new Setting("cerberus.host", "--host", "127.0.0.1", "ADDR",
+          "Address the gRPC server binds. Loopback by default so nothing is exposed by accident;"
+              + " use 0.0.0.0 to listen on every interface."),
+      new Setting("cerberus.port", "--port", "8500", "N", "gRPC port; 0 picks a free port."),
+      new Setting("cerberus.models", "--models", "models", "DIR",
+          "Model repository root: <DIR>/<name>/<version>/bundle.json. Relative to the working"
+              + " directory."),
+      new Setting("cerberus.max-items-per-request", "--max-items-per-request", "256", "N",
+          "Most items in one Classify call or one ClassifyStream message; more is"
+              + " INVALID_ARGUMENT."),
+      new Setting("cerberus.max-inbound-message-bytes", "--max-inbound-message-bytes",
+          String.valueOf(64 << 20), "BYTES",
+          "Largest request message gRPC accepts (64 MiB: 256 items of 256 KiB images)."),
+      new Setting("cerberus.batch.max-size", "--max-batch-size", "32", "N",
+          "Most items in one forward pass. Larger batches raise throughput until the CPU is"
+              + " saturated and cost latency."),
+      new Setting("cerberus.batch.max-queue-delay-ms", "--max-queue-delay-ms", "5", "MS",
+          "How long the oldest ready item waits for more items before a partial batch runs"
+              + " (fractions allowed; 0 = never wait)."),
+      new Setting("cerberus.batch.queue-capacity", "--queue-capacity", "1024", "N",
+          "Items admitted and not yet answered, per model version. A call that would exceed it"
+              + " fails with RESOURCE_EXHAUSTED. Must be >= max items per request."),
+      new Setting("cerberus.stream.max-in-flight", "--stream-max-in-flight", "256", "N",
+          "Items of one ClassifyStream in flight before the server stops reading that stream"
+              + " (flow control)."),
+      new Setting("cerberus.preprocess.threads", "--preprocess-threads", CORES, "N",
+          "Worker threads for decoding, resizing and tokenizing (and completing calls). Default:"
+              + " the number of cores."),
+      new Setting("cerberus.engine.intra-op-threads", "--intra-op-threads", CORES, "N",
+          "libtorch intra-op threads of the forward pass (ai.djl.pytorch.num_threads; inter-op"
+              + " is kept at 1). Default: the number of cores."),
+      new Setting("cerberus.engine.device", "--device", "cpu", "cpu|gpu",
+          "DJL device the models run on."),
+      new Setting("cerberus.engine.warm-up-batch-sizes", "--warm-up-batch-sizes", "1", "N,N",
+          "Batch sizes run once per input shape at load so first requests do not pay for shape"
+              + " specialisation; empty skips warm-up."),
+      new Setting("cerberus.limits.max-image-bytes", "--max-image-bytes",
+          String.valueOf(16 << 20), "BYTES", "Largest encoded image item."),
+      new Setting("cerberus.limits.max-image-pixels", "--max-image-pixels", "40000000", "N",
+          "Largest decoded image (width x height), checked from the header before decoding."),
+      new Setting("cerberus.limits.max-text-bytes", "--max-text-bytes",
+          String.valueOf(64 << 10), "BYTES", "Largest text item (UTF-8 bytes)."),
+      new Setting("cerberus.limits.max-tensor-values", "--max-tensor-values",
+          String.valueOf(1 << 20), "N", "Most values in one tensor item."),
+      new Setting("cerberus.drain-timeout-seconds", "--drain-timeout-seconds", "30", "S",
+          "On SIGTERM/SIGINT: how long accepted work may take to finish before the server"
+              + " closes anyway."),
+      new Setting("cerberus.tls.cert", "--tls-cert", "", "FILE",
+          "PEM certificate chain. TLS is on when this and --tls-key are set."),
+      new Setting("cerberus.tls.key", "--tls-key", "", "FILE", "PEM PKCS#8 private key."),
+      new Setting("cerberus.tls.client-ca", "--tls-client-ca", "", "FILE",
+          "PEM CA certificates. When set, clients must present a certificate they signed"
+              + " (mutual TLS)."),
+      new Setting("cerberus.auth.token", "--auth-token", "", "TOKEN",
+          "When set, every call except grpc.health.v1 must send 'authorization: Bearer TOKEN',"
+              + " else UNAUTHENTICATED. Prefer the properties file: flags are visible in ps."),
+      new Setting("cerberus.metrics.port", "--metrics-port", "-1", "N",
+          "Prometheus /metrics HTTP port on the same host; -1 = off, 0 = any free port."),
+      new Setting("cerberus.reload-interval-seconds", "--reload-interval-seconds", "0", "S",
+          "Rescan the model repository this often (new versions load, removed ones retire);"
+              + " 0 = never."));
+
+  /** Defaults only. */
+  public static ServerSettings defaults() {
+    return from(Map.of());
+  }
+
+  /**
+   * Resolves settings from key -> value pairs (keys from {@link #CATALOG}); missing keys take
+   * their default. Unknown keys and malformed values throw {@link IllegalArgumentException}
+   * naming the key and what is allowed.
+   */
+  public static ServerSettings from(Map<String, String> values) {
+    Map<String, String> v = new HashMap<>();
+    CATALOG.forEach(s -> v.put(s.key(), s.defaultValue()));
+    for (var e : values.entrySet()) {
+      if (!v.containsKey(e.getKey())) {
+        throw new IllegalArgumentException("unknown setting '" + e.getKey() + "'; known settings: "
+            + CATALOG.stream().map(Setting::key).collect(Collectors.joining(", ")));
+      }
+      v.put(e.getKey(), e.getValue().trim());
+    }
+    Reader r = new Reader(v);
+    ServerSettings settings = new ServerSettings(
+        r.string("cerberus.host"),
+        r.integer("cerberus.port", 0, 65535),
+        Path.of(r.string("cerberus.models")),
+        r.integer("cerberus.max-items-per-request", 1, Integer.MAX_VALUE),
+        r.integer("cerberus.max-inbound-message-bytes", 1024, Integer.MAX_VALUE),
+        r.integer("cerberus.batch.max-size", 1, 65536),
+        (long) (r.decimal("cerberus.batch.max-queue-delay-ms", 0, 60_000)
+            * TimeUnit.MILLISECONDS.toNanos(1)),
+        r.integer("cerberus.batch.queue-capacity", 1, Integer.MAX_VALUE),
+        r.integer("cerberus.stream.max-in-flight", 1, Integer.MAX_VALUE),
+        r.integer("cerberus.preprocess.threads", 1, 1024),
+        r.integer("cerberus.engine.intra-op-threads", 1, 1024),
+        r.choice("cerberus.engine.device", "cpu", "gpu"),
+        r.integers("cerberus.engine.warm-up-batch-sizes"),
+        new InputLimits(
+            r.integer("cerberus.limits.max-image-bytes", 1, Integer.MAX_VALUE),
+            r.integer("cerberus.limits.max-image-pixels", 1, Integer.MAX_VALUE),
+            r.integer("cerberus.limits.max-text-bytes", 1, Integer.MAX_VALUE),
+            r.integer("cerberus.limits.max-tensor-values", 1, Integer.MAX_VALUE)),
+        Duration.ofSeconds(r.integer("cerberus.drain-timeout-seconds", 0, 86_400)),
+        r.path("cerberus.tls.cert"),
+        r.path("cerberus.tls.key"),
+        r.path("cerberus.tls.client-ca"),
+        r.optional("cerberus.auth.token"),
+        r.integer("cerberus.metrics.port", -1, 65535),
+        Duration.ofSeconds(r.integer("cerberus.reload-interval-seconds", 0, 86_400)));
+    settings.check();
+    return settings;
+  }
+
+  private void check() {
+    if (queueCapacity < maxItemsPerRequest) {
+      throw new IllegalArgumentException("cerberus.batch.queue-capacity (" + queueCapacity
+          + ") must be >= cerberus.max-items-per-request (" + maxItemsPerRequest + ")");
+    }
+    if (tlsCert.isPresent() != tlsKey.isPresent()) {
+      throw new IllegalArgumentException(
+          "cerberus.tls.cert and cerberus.tls.key must be set together (or neither)");
+    }
+    if (tlsClientCa.isPresent() && tlsCert.isEmpty()) {
+      throw new IllegalArgumentException(
+          "cerberus.tls.client-ca (mutual TLS) needs cerberus.tls.cert and cerberus.tls.key");
+    }
+    for (int b : warmUpBatchSizes) {
+      if (b < 1 || b > maxBatchSize) {
+        throw new IllegalArgumentException("cerberus.engine.warm-up-batch-sizes: " + b
+            + " is outside 1.." + maxBatchSize + " (cerberus.batch.max-size)");
+      }
+    }
+  }
+
+  public BatcherSettings batcher() {
+    return new BatcherSettings(maxBatchSize, maxQueueDelayNanos, queueCapacity, maxItemsPerRequest);
+  }
+
+  public GraphOptions graphOptions() {
+    return new GraphOptions(device, warmUpBatchSizes.clone());
+  }
+
+  /** A copy with another port (tests bind port 0). */
+  public ServerSettings withPort(int newPort) {
+    return new ServerSettings(host, newPort, modelsDir, maxItemsPerRequest, maxInboundMessageBytes,
+        maxBatchSize, maxQueueDelayNanos, queueCapacity, streamMaxInFlight, preprocessThreads,
+        intraOpThreads, device, warmUpBatchSizes, limits, drainTimeout, tlsCert, tlsKey,
+        tlsClientCa, authToken, metricsPort, reloadInterval);
+  }
+
+  /** Parses values and names the key in every error. */
+  private record Reader(Map<String, String> v) {
+    String string(String key) {
+      return v.get(key);
+    }
+
+    Optional<String> optional(String key) {
+      String s = v.get(key);
+      return s == null || s.isEmpty() ? Optional.empty() : Optional.of(s);
+    }
+
+    Optional<Path> path(String key) {
+      return optional(key).map(Path::of);
+    }
+
+    int integer(String key, int min, int max) {
+      String s = v.get(key);
+      long value;
+      try {
+        value = Long.parseLong(s.replace("_", ""));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(key + ": '" + s + "' is not an integer");
+      }
+      if (value < min || value > max) {
+        throw new IllegalArgumentException(key + ": " + value + " is outside " + min + ".." + max);
+      }
+      return (int) value;
+    }
+
+    double decimal(String key, double min, double max) {
+      String s = v.get(key);
+      double value;
+      try {
+        value = Double.parseDouble(s);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(key + ": '" + s + "' is not a number");
+      }
+      if (!(value >= min && value <= max)) {
+        throw new IllegalArgumentException(key + ": " + s + " is outside " + min + ".." + max);
+      }
+      return value;
+    }
+
+    String choice(String key, String... allowed) {
+      String s = v.get(key);
+      if (!Arrays.asList(allowed).contains(s)) {
+        throw new IllegalArgumentException(
+            key + ": '" + s + "' is not one of " + String.join(", ", allowed));
+      }
+      return s;
+    }
+
+    int[] integers(String key) {
+      String s = v.get(key);
+      if (s.isBlank()) {
+        return new int[0];
+      }
+      try {
+        return Arrays.stream(s.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            key + ": '" + s + "' is not a comma-separated list of integers");
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.cerberus.server.grpc;
+
+import dev.cerberus.model.input.ModelInput;
+import dev.cerberus.proto.v1.Item;
+import dev.cerberus.server.inference.ItemOutcome;
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The items of one request message, split into those with an input (sent to the model) and
+ * those without (answered INVALID_ARGUMENT here), and put back together in request order.
+ */
+record RequestItems(List<ModelInput> inputs, int[] positions, List<Item> items) {
+
+  static RequestItems of(List<Item> items) {
+    List<ModelInput> inputs = new ArrayList<>(items.size());
+    int[] positions = new int[items.size()];
+    for (int i = 0; i < items.size(); i++) {
+      ModelInput input = ProtoMapper.toInput(items.get(i));
+      if (input != null) {
+        positions[inputs.size()] = i;
+        inputs.add(input);
+      }
+    }
+    return new RequestItems(inputs, positions, items);
+  }
+
+  /** One outcome per request item, in request order. */
+  ItemOutcome[] merge(List<ItemOutcome> computed) {
+    ItemOutcome[] all = new ItemOutcome[items.size()];
+    for (int k = 0; k < computed.size(); k++) {
+      all[positions[k]] = computed.get(k);
+    }
+    for (int i = 0; i < all.length; i++) {
+      if (all[i] == null) {
+        all[i] = new ItemOutcome.ItemFailure(Status.Code.INVALID_ARGUMENT, ProtoMapper.NO_INPUT);
+      }
+    }
+    return all;
+  }
+
+  /** Every item failed the same way (the call as a whole was refused). */
+  ItemOutcome[] failAll(Status.Code code, String message) {
+    ItemOutcome[] all = new ItemOutcome[items.size()];
+    java.util.Arrays.fill(all, new ItemOutcome.ItemFailure(code, message));
+    return all;
+  }
+}
