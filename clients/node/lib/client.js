@@ -48,9 +48,11 @@ function resultToObject(r) {
   return { id: r.id, decision: p.decision, unknown: p.unknown, ood_score: p.ood_score, heads };
 }
 
-/** An item: {id, image: Buffer} or {id, text: string}. */
+/** An item: {id, image: Buffer}, {id, text: string} or {id, tensor: {shape, values}}. */
 function toWireItem(item) {
-  return item.image !== undefined ? { id: item.id, image: item.image } : { id: item.id, text: item.text };
+  if (item.image !== undefined) return { id: item.id, image: item.image };
+  if (item.tensor !== undefined) return { id: item.id, tensor: item.tensor };
+  return { id: item.id, text: item.text };
 }
 
 class CerberusClient {
