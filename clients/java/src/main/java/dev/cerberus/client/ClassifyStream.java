@@ -151,16 +151,17 @@ public final class ClassifyStream implements AutoCloseable {
     }
   }
 
+  // The call's own failure explains more than "closed", so it is reported first.
   private void ensureUsable() {
-    if (closed) {
-      throw new IllegalStateException("stream is closed");
-    }
     if (failure != null) {
       throw CerberusException.from(failure);
     }
     if (finished) {
       throw new CerberusException(
           Status.Code.INTERNAL, "server ended the stream before the client finished sending", null);
+    }
+    if (closed) {
+      throw new IllegalStateException("stream is closed");
     }
   }
 
