@@ -361,6 +361,11 @@ public final class BundleReader {
     if (p.isAbsolute() || rel.startsWith("/") || rel.startsWith("\\")) {
       fail(field, "'" + rel + "' is absolute; paths must be relative to the bundle folder");
     }
+    for (Path part : p) {
+      if (part.toString().equals("..")) {
+        fail(field, "'" + rel + "' contains '..'; paths may not leave the bundle folder");
+      }
+    }
     Path resolved = dir.resolve(p).normalize();
     if (!resolved.startsWith(dir)) {
       fail(field, "'" + rel + "' leaves the bundle folder (.. is not allowed)");

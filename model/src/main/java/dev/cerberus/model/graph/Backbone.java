@@ -140,6 +140,15 @@ final class Backbone implements AutoCloseable {
     return sum.div(count);
   }
 
+  int liveNativeArrays() {
+    int n = 0;
+    for (TorchScriptModule m : java.util.Arrays.asList(whole, trunk, sharedTop)) {
+      if (m != null) n += m.liveNativeArrays();
+    }
+    for (TorchScriptModule m : ownTops) n += m.liveNativeArrays();
+    return n;
+  }
+
   @Override
   public void close() {
     if (whole != null) whole.close();

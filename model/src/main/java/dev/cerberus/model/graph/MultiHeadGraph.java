@@ -52,6 +52,7 @@ public final class MultiHeadGraph implements ServableModel {
   private final int decisionHead;
   private final float threshold;
   private final String method;
+  private volatile NDManager lastBatchManager; // for tests: must be closed after forward()
 
   private MultiHeadGraph(
       Bundle bundle,
@@ -80,12 +81,7 @@ public final class MultiHeadGraph implements ServableModel {
   public static MultiHeadGraph load(Path bundleDir, GraphOptions options) throws BundleException {
     Bundle bundle = BundleReader.read(bundleDir);
     BundleManifest m = bundle.manifest();
-    Device device;
-    try {
-      device = Device.fromName(options.device());
-    } catch (RuntimeException e) {
-      throw new BundleException("device '" + options.device() + "' is unknown (use cpu or gpu)");
-    }
+    Device device = device(options.device());
     // heads with their own top read from their own feature source (1..n); others from 0
     List<String> ownTops = new ArrayList<>();
     int[] sourceOf = new int[m.heads().size()];
@@ -127,6 +123,14 @@ public final class MultiHeadGraph implements ServableModel {
           ? be
           : new BundleException(bundleDir + ": cannot load: " + e.getMessage(), e);
     }
+  }
+
+  /** "cpu", "gpu" or "gpu:N" ({@link GraphOptions#device()}); anything else is a load error. */
+  static Device device(String name) throws BundleException {
+    if (name == null || !name.matches("cpu|gpu(:\\d+)?")) {
+      throw new BundleException("device '" + name + "' is unknown (allowed: cpu, gpu, gpu:N)");
+    }
+    return name.startsWith("gpu:") ? Device.gpu(Integer.parseInt(name.substring(4))) : Device.fromName(name);
   }
 
   /** One dummy forward checks the backbone's width; then every warm-up shape runs once. */
@@ -204,6 +208,7 @@ public final class MultiHeadGraph implements ServableModel {
     float[][] logits = new float[bundle.manifest().heads().size()][];
     float[] features = null;
     try (NDManager m = manager.newSubManager()) {
+      lastBatchManager = m;
       NDList in = tensors.create(m, batch);
       NDArray[] feats = backbone.run(in, sources.get(0) != null || oodNeedsFeatures);
       for (int s = 0; s < sources.size(); s++) {
@@ -255,6 +260,21 @@ public final class MultiHeadGraph implements ServableModel {
       out.add(new ItemPrediction(decision, unknown, score, method, threshold, List.copyOf(hp)));
     }
     return out;
+  }
+
+  /** Test hook: native arrays DJL tracks in the graph's and the models' managers. */
+  int liveNativeArrays() {
+    return countArrays(manager) + backbone.liveNativeArrays();
+  }
+
+  /** Test hook: 1 when the last batch's manager is still open (a leak), else 0. */
+  int openBatchManagers() {
+    NDManager m = lastBatchManager;
+    return m != null && m.isOpen() ? 1 : 0;
+  }
+
+  static int countArrays(NDManager m) {
+    return m instanceof ai.djl.ndarray.BaseNDManager b ? b.getManagedArrays().size() : 0;
   }
 
   @Override

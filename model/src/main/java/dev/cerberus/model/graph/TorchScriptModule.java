@@ -49,6 +49,10 @@ final class TorchScriptModule implements AutoCloseable {
     }
   }
 
+  int liveNativeArrays() {
+    return MultiHeadGraph.countArrays(model.getNDManager());
+  }
+
   Path file() {
     return file;
   }

@@ -1,0 +1,97 @@
+package dev.cerberus.model.ood;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Each OOD method against a direct, deliberately naive computation of its formula. */
+class OodScorersTest {
+
+  private final Random rnd = new Random(3);
+
+  private float[] randn(int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) v[i] = (float) rnd.nextGaussian();
+    return v;
+  }
+
+  @Test
+  void maxSoftmaxIsOneMinusTheLargestProbability() {
+    float[] z = {1f, 3f, -2f, 0.5f};
+    double sum = 0;
+    for (float v : z) sum += Math.exp(v);
+    double expected = 1 - Math.exp(3) / sum;
+    assertThat(OodScorers.maxSoftmax(1).score(null, new float[][] {{9f}, z})).isCloseTo(expected, within(1e-9));
+    // large logits must not overflow
+    assertThat(OodMath.maxSoftmax(new float[] {1000f, 1000f})).isCloseTo(0.5, within(1e-12));
+  }
+
+  @Test
+  void energyIsMinusTLogSumExpOfZOverT() {
+    float[] z = {1f, 3f, -2f};
+    for (double t : new double[] {1, 2.5}) {
+      double s = 0;
+      for (float v : z) s += Math.exp(v / t);
+      assertThat(OodScorers.energy(0, t).score(null, new float[][] {z})).isCloseTo(-t * Math.log(s), within(1e-9));
+    }
+  }
+
+  @Test
+  void gateIsTheSigmoidOfTheGateHead() {
+    assertThat(OodScorers.gate(1).score(null, new float[][] {{5f, 5f}, {0.3f}}))
+        .isCloseTo(1 / (1 + Math.exp(-(double) 0.3f)), within(1e-12));
+  }
+
+  @Test
+  void mahalanobisIsTheSmallestQuadraticForm() {
+    int f = 5;
+    float[][] means = {randn(f), randn(f), randn(f)};
+    float[] p = new float[f * f];
+    for (int i = 0; i < f; i++) for (int j = 0; j < f; j++) p[i * f + j] = (i == j ? 2f : 0f) + 0.1f * (i + j);
+    float[] x = randn(f);
+    double best = Double.MAX_VALUE;
+    for (float[] mu : means) {
+      double q = 0;
+      for (int i = 0; i < f; i++) for (int j = 0; j < f; j++) q += (x[i] - mu[i]) * p[i * f + j] * (x[j] - mu[j]);
+      best = Math.min(best, q);
+    }
+    assertThat(OodScorers.mahalanobis(means, p).score(x, null)).isCloseTo(best, within(1e-6));
+  }
+
+  @Test
+  void knnIsOneMinusTheKthLargestCosine() {
+    int f = 6, n = 20;
+    float[] bank = new float[n * f];
+    for (int r = 0; r < n; r++) {
+      float[] row = randn(f);
+      double norm = 0;
+      for (float v : row) norm += v * v;
+      for (int i = 0; i < f; i++) bank[r * f + i] = (float) (row[i] / Math.sqrt(norm));
+    }
+    float[] x = randn(f);
+    double xn = 0;
+    for (float v : x) xn += v * v;
+    double[] cos = new double[n];
+    for (int r = 0; r < n; r++) {
+      double d = 0;
+      for (int i = 0; i < f; i++) d += x[i] * bank[r * f + i];
+      cos[r] = d / Math.sqrt(xn);
+    }
+    Arrays.sort(cos);
+    for (int k : new int[] {1, 3, 20}) {
+      assertThat(OodScorers.knn(bank, n, k).score(x, null)).isCloseTo(1 - cos[n - k], within(1e-6));
+    }
+  }
+
+  @Test
+  void fusionIsTheWeightedSumOfStandardisedScores() {
+    OodScorer a = (f, z) -> 3;
+    OodScorer b = (f, z) -> -1;
+    OodScorer fused = OodScorers.fusion(new OodScorer[] {a, b}, new double[] {0.5, 2}, new double[] {1, 0}, new double[] {2, 4});
+    assertThat(fused.score(null, null)).isCloseTo(0.5 * (3 - 1) / 2 + 2 * (-1 - 0) / 4.0, within(1e-12));
+    assertThat(OodScorers.none().score(null, null)).isZero();
+  }
+}
