@@ -28,6 +28,7 @@ final class Backbone implements AutoCloseable {
   private final boolean tokens;
   private final boolean meanPooling;
   private final boolean flip;
+  private final boolean flatten;
 
   private Backbone(
       TorchScriptModule whole,
@@ -36,7 +37,8 @@ final class Backbone implements AutoCloseable {
       List<TorchScriptModule> ownTops,
       InputSpec input,
       BackboneSpec spec,
-      boolean flip) {
+      boolean flip,
+      boolean flatten) {
     this.whole = whole;
     this.trunk = trunk;
     this.sharedTop = sharedTop;
@@ -45,6 +47,7 @@ final class Backbone implements AutoCloseable {
     this.tokens = BackboneSpec.TOKENS.equals(spec.output());
     this.meanPooling = text && TextSpec.MEAN.equals(input.text().pooling());
     this.flip = flip;
+    this.flatten = flatten;
   }
 
   /**
@@ -59,12 +62,28 @@ final class Backbone implements AutoCloseable {
       List<String> ownTopFiles,
       Device device)
       throws BundleException {
+    return load(dir, input, spec, flip, ownTopFiles, device, false);
+  }
+
+  /**
+   * As above; with {@code flatten} an output of rank > 2 (a trunk's feature map) is flattened
+   * to [B, -1] instead of being an error (feature extraction for caching trunk outputs).
+   */
+  static Backbone load(
+      Path dir,
+      InputSpec input,
+      BackboneSpec spec,
+      boolean flip,
+      List<String> ownTopFiles,
+      Device device,
+      boolean flatten)
+      throws BundleException {
     List<TorchScriptModule> opened = new ArrayList<>();
     try {
       if (spec.file() != null) {
         TorchScriptModule whole =
             open(dir.resolve(spec.file()).normalize(), device, "backbone.file", opened);
-        return new Backbone(whole, null, null, List.of(), input, spec, flip);
+        return new Backbone(whole, null, null, List.of(), input, spec, flip, flatten);
       }
       TorchScriptModule trunk =
           open(dir.resolve(spec.split().trunk()).normalize(), device, "backbone.split.trunk", opened);
@@ -72,7 +91,7 @@ final class Backbone implements AutoCloseable {
           open(dir.resolve(spec.split().top()).normalize(), device, "backbone.split.top", opened);
       List<TorchScriptModule> own = new ArrayList<>();
       for (String f : ownTopFiles) own.add(open(dir.resolve(f).normalize(), device, "heads[].top", opened));
-      return new Backbone(null, trunk, top, List.copyOf(own), input, spec, flip);
+      return new Backbone(null, trunk, top, List.copyOf(own), input, spec, flip, flatten);
     } catch (BundleException | RuntimeException e) {
       opened.forEach(TorchScriptModule::close);
       throw e;
@@ -116,6 +135,7 @@ final class Backbone implements AutoCloseable {
   /** Pools token states when needed, then applies flip features. */
   private NDArray finish(NDArray y, NDArray mask) {
     if (tokens) y = pool(y, mask);
+    if (flatten && y.getShape().dimension() > 2) y = y.reshape(y.getShape().get(0), -1);
     if (y.getShape().dimension() != 2) {
       throw new IllegalStateException(
           "backbone output has shape " + y.getShape() + ", expected [B, F] after pooling"
