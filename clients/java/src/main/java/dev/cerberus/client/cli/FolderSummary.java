@@ -32,12 +32,18 @@ final class FolderSummary {
       t = t.plus(0, 0, 0, 1);
     } else if (result.getPrediction().getUnknown()) {
       t = t.plus(0, 1, 0, 0);
-    } else if (result.getPrediction().getDecision().equalsIgnoreCase(truth)) {
+    } else if (slug(result.getPrediction().getDecision()).equals(slug(truth))) {
       t = t.plus(1, 0, 0, 0);
     } else {
       t = t.plus(0, 0, 1, 0);
     }
     byLabel.put(truth, t);
+  }
+
+  /** Folder names cannot hold every label as is: "T-shirt/top" is stored as t-shirt-top. */
+  static String slug(String label) {
+    return label.toLowerCase(java.util.Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", "-")
+        .replaceAll("^-|-$", "");
   }
 
   synchronized void print(PrintWriter w) {

@@ -168,6 +168,12 @@ class CerberusCliTest {
   }
 
   @Test
+  void summaryMatchesLabelsToFolderNamesLoosely() {
+    assertThat(FolderSummary.slug("T-shirt/top")).isEqualTo("t-shirt-top");
+    assertThat(FolderSummary.slug("Ankle boot")).isEqualTo("ankle-boot");
+  }
+
+  @Test
   void bulkFolderResumesAfterATruncatedRun() throws IOException {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
