@@ -30,21 +30,9 @@ public final class ServerMain {
 
   /** Parses and serves; returns the process exit code (2 = bad usage or settings). */
   static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cli = commandLine();
-    cli.setOut(out);
-    cli.setErr(err);
     ServerSettings settings;
     try {
-      ParseResult parsed = cli.parseArgs(args);
-      if (CommandLine.printHelpIfRequested(parsed)) {
-        return 0;
-      }
-      ParseResult serve = parsed.subcommand();
-      if (serve == null) {
-        cli.usage(err);
-        return 2;
-      }
-      settings = ServerSettings.from(values(serve));
+      settings = parse(args, out);
     } catch (CommandLine.ParameterException e) {
       err.println(e.getMessage());
       e.getCommandLine().usage(err);
@@ -53,7 +41,30 @@ public final class ServerMain {
       err.println("invalid settings: " + e.getMessage());
       return 2;
     }
+    if (settings == null) {
+      return 0; // help or version was printed
+    }
     return serve(settings, err);
+  }
+
+  /**
+   * The settings a command line asks for, or null when it only asked for help.
+   *
+   * @throws CommandLine.ParameterException unknown flag, missing value or no subcommand
+   * @throws IllegalArgumentException a value that is out of range or malformed
+   */
+  static ServerSettings parse(String[] args, PrintWriter out) throws IOException {
+    CommandLine cli = commandLine();
+    cli.setOut(out);
+    ParseResult parsed = cli.parseArgs(args);
+    if (CommandLine.printHelpIfRequested(parsed)) {
+      return null;
+    }
+    ParseResult serve = parsed.subcommand();
+    if (serve == null) {
+      throw new CommandLine.ParameterException(cli, "missing subcommand: serve");
+    }
+    return ServerSettings.from(values(serve));
   }
 
   static CommandLine commandLine() {
