@@ -12,7 +12,7 @@ const { CerberusClient, CerberusError } = require('../lib/client');
 const USAGE = 'usage: cli.js [--target HOST:PORT] [--model NAME] [--version V] [--heads a,b] [--text] [--out FILE] (FILE... | - | health | models)';
 
 function parseArgs(argv) {
-  const args = { target: '127.0.0.1:50051', version: '', heads: '', text: false, inputs: [] };
+  const args = { target: '127.0.0.1:8500', version: '', heads: '', text: false, inputs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {

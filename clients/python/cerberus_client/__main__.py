@@ -1,6 +1,6 @@
 """CLI: classify files (or stdin lines) and write JSONL.
 
-  python3 -m cerberus_client --target 127.0.0.1:50051 --model fashion img1.png img2.jpg
+  python3 -m cerberus_client --target 127.0.0.1:8500 --model fashion img1.png img2.jpg
   cat texts.txt | python3 -m cerberus_client --target HOST:PORT --model topics -
   python3 -m cerberus_client --target HOST:PORT health
 
@@ -35,7 +35,7 @@ def _items(args):
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="cerberus_client", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--target", default="127.0.0.1:50051", help="host:port of the server")
+    p.add_argument("--target", default="127.0.0.1:8500", help="host:port of the server")
     p.add_argument("--model", help="model name (required to classify)")
     p.add_argument("--version", default="", help="model version (default: newest)")
     p.add_argument("--heads", default="", help="comma-separated heads (default: all)")

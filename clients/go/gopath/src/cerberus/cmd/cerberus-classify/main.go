@@ -25,7 +25,7 @@ func main() {
 }
 
 func run() int {
-	target := flag.String("target", "127.0.0.1:50051", "host:port of the server")
+	target := flag.String("target", "127.0.0.1:8500", "host:port of the server")
 	model := flag.String("model", "", "model name (required to classify)")
 	version := flag.String("version", "", "model version (default: newest)")
 	heads := flag.String("heads", "", "comma-separated heads (default: all)")
