@@ -72,6 +72,7 @@ public final class CerberusServer implements AutoCloseable {
   static List<BindableService> frontEnds(ModelRepository repository, ServerSettings settings) {
     List<BindableService> services = new ArrayList<>();
     services.add(new ClassifierService(repository, settings.streamMaxInFlight()));
+    services.add(new dev.cerberus.server.oip.OipInferenceService(repository, dev.cerberus.server.oip.OipSettings.defaults()));
     return services;
   }
 
