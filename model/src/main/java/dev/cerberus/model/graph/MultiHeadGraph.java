@@ -267,6 +267,11 @@ public final class MultiHeadGraph implements ServableModel {
     return countArrays(manager) + backbone.liveNativeArrays();
   }
 
+  /** Test hook: the graph's own manager (batch scopes are its sub-managers). */
+  NDManager manager() {
+    return manager;
+  }
+
   /** Test hook: 1 when the last batch's manager is still open (a leak), else 0. */
   int openBatchManagers() {
     NDManager m = lastBatchManager;

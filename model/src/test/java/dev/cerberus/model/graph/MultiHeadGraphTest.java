@@ -187,6 +187,14 @@ class MultiHeadGraphTest {
       // fused heads, per-batch sub-managers) and in every loaded model's manager
       assertThat(g.liveNativeArrays()).isEqualTo(before);
       assertThat(g.openBatchManagers()).isZero();
+      // the count is not blind: the fused head weights are in it, and an array left in an
+      // open batch-like scope shows up
+      assertThat(before).isGreaterThanOrEqualTo(4);
+      try (ai.djl.ndarray.NDManager leak = g.manager().newSubManager()) {
+        leak.create(new float[] {1f});
+        assertThat(g.liveNativeArrays()).isGreaterThan(before);
+      }
+      assertThat(g.liveNativeArrays()).isEqualTo(before);
     }
   }
 
