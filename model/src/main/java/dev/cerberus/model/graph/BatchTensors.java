@@ -28,11 +28,17 @@ final class BatchTensors {
 
   /** The backbone's arguments for this batch, created in {@code m}. */
   NDList create(NDManager m, List<PreparedInput> batch) {
-    return switch (spec.kind()) {
-      case InputSpec.IMAGE -> images(m, batch);
-      case InputSpec.TEXT -> tokens(m, batch);
-      default -> tensors(m, batch);
-    };
+    try {
+      return switch (spec.kind()) {
+        case InputSpec.IMAGE -> images(m, batch);
+        case InputSpec.TEXT -> tokens(m, batch);
+        default -> tensors(m, batch);
+      };
+    } catch (ClassCastException e) {
+      throw new IllegalArgumentException(
+          "a prepared input of another kind was passed to a " + spec.kind()
+              + " model; use this model's prepare()", e);
+    }
   }
 
   private NDList images(NDManager m, List<PreparedInput> batch) {

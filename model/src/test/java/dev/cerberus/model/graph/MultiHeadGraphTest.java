@@ -160,6 +160,35 @@ class MultiHeadGraphTest {
   }
 
   @Test
+  void prepareIsSafeFromManyThreads() throws Exception {
+    try (MultiHeadGraph g = load(FixtureBundles.TEXT)) {
+      JsonNode exp = Expected.root().get("text");
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      try {
+        List<java.util.concurrent.Future<long[]>> futures = new ArrayList<>();
+        for (int r = 0; r < 200; r++) {
+          String text = exp.get("texts").get(r % 5).asText();
+          futures.add(pool.submit(() -> ((PreparedInput.Tokens) g.prepare(new ModelInput.Text(text), LIMITS)).ids()));
+        }
+        for (int r = 0; r < futures.size(); r++) {
+          assertThat(futures.get(r).get()).containsExactly(Expected.longs(exp.get("token_ids").get(r % 5)));
+        }
+      } finally {
+        pool.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void preparedInputOfAnotherKindIsAClearError() throws Exception {
+    try (MultiHeadGraph g = load(FixtureBundles.IMAGE)) {
+      assertThatThrownBy(() -> g.forward(List.of(new PreparedInput.Tokens(new long[] {2, 3}))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("use this model's prepare()");
+    }
+  }
+
+  @Test
   void fusedHeadsEqualPerHeadComputation() throws Exception {
     try (MultiHeadGraph g = load(FixtureBundles.IMAGE)) {
       List<PreparedInput> batch = images(g);
