@@ -17,8 +17,9 @@ import java.util.concurrent.CompletableFuture;
  * One ModelStreamInfer stream: every request is answered by one response, in completion order.
  * A request that fails is answered with {@code error_message} ("CODE: message") and an
  * {@code infer_response} carrying its model and id, and the stream goes on. At most
- * {@code maxInFlight} requests are computed at once: the stream asks gRPC for the next request
- * only when one finishes, so a fast client is held back by flow control.
+ * {@code maxInFlight} requests are computed or waiting to be sent at once: the stream asks gRPC
+ * for the next request only when one was answered and the client is reading answers
+ * ({@code isReady}), so neither a fast producer nor a slow reader piles work up on the server.
  */
 final class OipStream implements StreamObserver<ModelInferRequest> {
 
@@ -28,12 +29,15 @@ final class OipStream implements StreamObserver<ModelInferRequest> {
   private int inFlight;
   private boolean halfClosed;
   private boolean finished;
+  /** Requests owed to gRPC while the client was not reading responses. */
+  private int owedRequests;
 
   OipStream(
       ModelRepository repository, StreamObserver<ModelStreamInferResponse> out, int maxInFlight) {
     this.repository = repository;
     this.out = (ServerCallStreamObserver<ModelStreamInferResponse>) out;
     this.out.disableAutoRequest();
+    this.out.setOnReadyHandler(this::onClientReady);
     this.out.request(maxInFlight);
     this.context = CallContext.from(Context.current());
   }
@@ -75,8 +79,19 @@ final class OipStream implements StreamObserver<ModelInferRequest> {
       if (halfClosed && inFlight == 0) {
         finish();
       } else if (!halfClosed) {
-        out.request(1);
+        if (out.isReady()) {
+          out.request(1);
+        } else {
+          owedRequests++;
+        }
       }
+    }
+  }
+
+  private synchronized void onClientReady() {
+    if (owedRequests > 0 && !halfClosed && !finished) {
+      out.request(owedRequests);
+      owedRequests = 0;
     }
   }
 
