@@ -104,7 +104,14 @@ final class ServerProcess implements AutoCloseable {
       return new ServerProcess(p, pp[0], pp[1], log);
     } catch (Exception e) {
       p.destroyForcibly();
-      throw new IOException("server did not start: " + e.getMessage() + " (log: " + log + ")", e);
+      String tail = "";
+      try {
+        List<String> lines = Files.readAllLines(log);
+        tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+      } catch (IOException ignored) {
+        // no log
+      }
+      throw new IOException("server did not start: " + e.getMessage() + "\n" + tail, e);
     }
   }
 
