@@ -33,6 +33,15 @@ public final class ImageDecoder {
    */
   public static Planes decode(byte[] bytes, int channels, InputLimits limits)
       throws InputRejectedException {
+    return toPlanes(read(bytes, limits), channels);
+  }
+
+  /**
+   * Decodes to a {@link BufferedImage} after the header checks; {@link ImageResize#resize}
+   * then reads only the rows and columns the resize samples.
+   */
+  public static BufferedImage read(byte[] bytes, InputLimits limits)
+      throws InputRejectedException {
     if (bytes == null || bytes.length == 0) {
       throw InputRejectedException.invalid("image is empty; send PNG or JPEG bytes");
     }
@@ -77,7 +86,7 @@ public final class ImageDecoder {
           throw InputRejectedException.invalid(
               "image is corrupt or truncated (" + reader.getFormatName() + ": " + warning[0] + ")");
         }
-        return toPlanes(image, channels);
+        return image;
       } finally {
         reader.dispose();
       }
@@ -98,47 +107,85 @@ public final class ImageDecoder {
     return s.toString();
   }
 
-  private static Planes toPlanes(BufferedImage image, int channels) {
+  static Planes toPlanes(BufferedImage image, int channels) {
     int w = image.getWidth();
     int h = image.getHeight();
     int n = w * h;
     float[] out = new float[channels * n];
-    Raster raster = image.getRaster();
-    boolean gray =
-        raster.getNumBands() <= 2 && !(image.getColorModel() instanceof IndexColorModel);
-    if (gray) {
+    RowReader rows = new RowReader(image, channels);
+    float[] row = new float[channels * w];
+    for (int y = 0; y < h; y++) {
+      rows.read(y, row);
+      for (int c = 0; c < channels; c++) System.arraycopy(row, c * w, out, c * n + y * w, w);
+    }
+    return new Planes(channels, h, w, out);
+  }
+
+  /**
+   * Only the given source rows and columns, as planes [channels, rows.length, cols.length]:
+   * a resize without antialiasing never reads more, so a large photo costs no full float copy.
+   */
+  static float[] gather(BufferedImage image, int channels, int[] rows, int[] cols) {
+    int w = image.getWidth();
+    RowReader reader = new RowReader(image, channels);
+    float[] row = new float[channels * w];
+    int plane = rows.length * cols.length;
+    float[] out = new float[channels * plane];
+    for (int r = 0; r < rows.length; r++) {
+      reader.read(rows[r], row);
+      for (int c = 0; c < channels; c++) {
+        int dst = c * plane + r * cols.length;
+        int src = c * w;
+        for (int k = 0; k < cols.length; k++) out[dst + k] = row[src + cols[k]];
+      }
+    }
+    return out;
+  }
+
+  /** Reads one image row as channel-major floats 0..255: [c][x]. */
+  private static final class RowReader {
+    private final BufferedImage image;
+    private final int channels;
+    private final boolean gray;
+    private final int bits;
+    private final int[] buf;
+
+    RowReader(BufferedImage image, int channels) {
+      this.image = image;
+      this.channels = channels;
+      Raster raster = image.getRaster();
       // read gray samples directly: getRGB would pass them through a linear-to-sRGB
       // conversion and change the values
-      int bits = image.getColorModel().getComponentSize(0);
-      float scale = 255f / ((1 << bits) - 1);
-      int[] row = new int[w];
-      for (int y = 0; y < h; y++) {
-        raster.getSamples(0, y, w, 1, 0, row);
-        for (int x = 0; x < w; x++) {
-          float v = bits == 8 ? row[x] : row[x] * scale;
-          for (int c = 0; c < channels; c++) out[c * n + y * w + x] = v;
-        }
-      }
-      return new Planes(channels, h, w, out);
+      this.gray = raster.getNumBands() <= 2 && !(image.getColorModel() instanceof IndexColorModel);
+      this.bits = image.getColorModel().getComponentSize(0);
+      this.buf = new int[image.getWidth()];
     }
-    int[] argb = new int[w];
-    for (int y = 0; y < h; y++) {
-      image.getRGB(0, y, w, 1, argb, 0, w); // alpha is dropped (not premultiplied)
+
+    void read(int y, float[] out) {
+      int w = buf.length;
+      if (gray) {
+        image.getRaster().getSamples(0, y, w, 1, 0, buf);
+        float scale = 255f / ((1 << bits) - 1);
+        for (int x = 0; x < w; x++) {
+          float v = bits == 8 ? buf[x] : buf[x] * scale;
+          for (int c = 0; c < channels; c++) out[c * w + x] = v;
+        }
+        return;
+      }
+      image.getRGB(0, y, w, 1, buf, 0, w); // alpha is dropped (not premultiplied)
       for (int x = 0; x < w; x++) {
-        int p = argb[x];
+        int p = buf[x];
         int r = (p >> 16) & 0xff;
         int g = (p >> 8) & 0xff;
         int b = p & 0xff;
-        int i = y * w + x;
         if (channels == 3) {
-          out[i] = r;
-          out[n + i] = g;
-          out[2 * n + i] = b;
+          out[x] = r;
+          out[w + x] = g;
+          out[2 * w + x] = b;
         } else {
-          out[i] = 0.299f * r + 0.587f * g + 0.114f * b;
+          out[x] = 0.299f * r + 0.587f * g + 0.114f * b;
         }
       }
     }
-    return new Planes(channels, h, w, out);
   }
 }

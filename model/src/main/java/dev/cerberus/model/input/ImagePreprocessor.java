@@ -20,8 +20,10 @@ public final class ImagePreprocessor implements InputPreprocessor {
       throw InputRejectedException.invalid(
           "this model takes an image (PNG or JPEG), got " + InputPreprocessor.kindOf(input));
     }
-    ImageDecoder.Planes p = ImageDecoder.decode(img.bytes(), channels, limits);
-    return new PreparedInput.Pixels(normalise(resize(p)));
+    java.awt.image.BufferedImage decoded = ImageDecoder.read(img.bytes(), limits);
+    boolean nearest = ImageSpec.NEAREST.equals(spec.resize());
+    return new PreparedInput.Pixels(
+        normalise(ImageResize.resize(decoded, channels, spec.height(), spec.width(), nearest)));
   }
 
   /** Resize and normalise already decoded planes (0..255); used by tests and the trainer. */

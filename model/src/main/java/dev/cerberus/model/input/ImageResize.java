@@ -1,5 +1,7 @@
 package dev.cerberus.model.input;
 
+import java.awt.image.BufferedImage;
+
 /**
  * Resizing exactly as docs/bundle.md says: stretch to the target size, sample centres at
  * half pixels, no antialiasing. Bilinear equals PyTorch's
@@ -11,25 +13,98 @@ public final class ImageResize {
 
   private ImageResize() {}
 
-  /** Resizes each plane of {@code src} [c, h, w] to [c, oh, ow]. */
+  /** Resizes each plane of {@code src} [c, h, w] to [c, oh, ow] (bilinear). */
   public static float[] bilinear(float[] src, int c, int h, int w, int oh, int ow) {
     if (h == oh && w == ow) return src;
-    int[] y0 = new int[oh];
-    int[] y1 = new int[oh];
-    float[] ly = new float[oh];
-    axis(h, oh, y0, y1, ly);
-    int[] x0 = new int[ow];
-    int[] x1 = new int[ow];
-    float[] lx = new float[ow];
-    axis(w, ow, x0, x1, lx);
+    Axis ys = Axis.bilinear(h, oh);
+    Axis xs = Axis.bilinear(w, ow);
+    return interpolate(src, c, w, ys, xs);
+  }
+
+  /** Nearest neighbour with half-pixel centres: source = min(floor((dst + 0.5) * in / out), in - 1). */
+  public static float[] nearest(float[] src, int c, int h, int w, int oh, int ow) {
+    if (h == oh && w == ow) return src;
+    return interpolate(src, c, w, Axis.nearest(h, oh), Axis.nearest(w, ow));
+  }
+
+  /**
+   * Resizes a decoded image straight to [c, oh, ow], reading only the source rows and columns
+   * the sampling touches (at most 2 per output row/column). Same values as decoding to full
+   * planes and calling {@link #bilinear} / {@link #nearest}.
+   */
+  public static float[] resize(BufferedImage image, int channels, int oh, int ow, boolean nearest) {
+    int h = image.getHeight();
+    int w = image.getWidth();
+    Axis ys = nearest ? Axis.nearest(h, oh) : Axis.bilinear(h, oh);
+    Axis xs = nearest ? Axis.nearest(w, ow) : Axis.bilinear(w, ow);
+    int[] rows = ys.used();
+    int[] cols = xs.used();
+    float[] compact = ImageDecoder.gather(image, channels, rows, cols);
+    return interpolate(compact, channels, cols.length, ys.remap(rows), xs.remap(cols));
+  }
+
+  /** Source index pairs and weights of one axis: out[o] = (1-l) src[i0] + l src[i1]. */
+  private record Axis(int[] i0, int[] i1, float[] lambda) {
+
+    static Axis bilinear(int in, int out) {
+      int[] i0 = new int[out];
+      int[] i1 = new int[out];
+      float[] l = new float[out];
+      float scale = (float) in / out;
+      for (int o = 0; o < out; o++) {
+        float real = scale * (o + 0.5f) - 0.5f;
+        if (real < 0) real = 0;
+        int lo = (int) real;
+        i0[o] = lo;
+        i1[o] = lo < in - 1 ? lo + 1 : lo;
+        l[o] = real - lo;
+      }
+      return new Axis(i0, i1, l);
+    }
+
+    static Axis nearest(int in, int out) {
+      int[] i = new int[out];
+      float scale = (float) in / out;
+      for (int o = 0; o < out; o++) i[o] = Math.min((int) Math.floor((o + 0.5f) * scale), in - 1);
+      return new Axis(i, i, new float[out]); // weight 0 on i1: exactly src[i0]
+    }
+
+    /** Sorted distinct source indices this axis reads. */
+    int[] used() {
+      return java.util.stream.IntStream.concat(
+              java.util.Arrays.stream(i0), java.util.Arrays.stream(i1))
+          .distinct()
+          .sorted()
+          .toArray();
+    }
+
+    /** The same axis with indices into {@code used} instead of the full source. */
+    Axis remap(int[] used) {
+      int[] a = new int[i0.length];
+      int[] b = new int[i1.length];
+      for (int o = 0; o < a.length; o++) {
+        a[o] = java.util.Arrays.binarySearch(used, i0[o]);
+        b[o] = java.util.Arrays.binarySearch(used, i1[o]);
+      }
+      return new Axis(a, b, lambda);
+    }
+  }
+
+  private static float[] interpolate(float[] src, int c, int srcW, Axis ys, Axis xs) {
+    int oh = ys.i0().length;
+    int ow = xs.i0().length;
+    int srcPlane = src.length / c;
+    int[] x0 = xs.i0();
+    int[] x1 = xs.i1();
+    float[] lx = xs.lambda();
     float[] out = new float[c * oh * ow];
     for (int ch = 0; ch < c; ch++) {
-      int s = ch * h * w;
+      int s = ch * srcPlane;
       int d = ch * oh * ow;
       for (int y = 0; y < oh; y++) {
-        int r0 = s + y0[y] * w;
-        int r1 = s + y1[y] * w;
-        float wy1 = ly[y];
+        int r0 = s + ys.i0()[y] * srcW;
+        int r1 = s + ys.i1()[y] * srcW;
+        float wy1 = ys.lambda()[y];
         float wy0 = 1f - wy1;
         for (int x = 0; x < ow; x++) {
           float wx1 = lx[x];
@@ -38,38 +113,6 @@ public final class ImageResize {
               wy0 * (wx0 * src[r0 + x0[x]] + wx1 * src[r0 + x1[x]])
                   + wy1 * (wx0 * src[r1 + x0[x]] + wx1 * src[r1 + x1[x]]);
         }
-      }
-    }
-    return out;
-  }
-
-  private static void axis(int in, int out, int[] i0, int[] i1, float[] lambda) {
-    float scale = (float) in / out;
-    for (int o = 0; o < out; o++) {
-      float real = scale * (o + 0.5f) - 0.5f;
-      if (real < 0) real = 0;
-      int lo = (int) real;
-      i0[o] = lo;
-      i1[o] = lo < in - 1 ? lo + 1 : lo;
-      lambda[o] = real - lo;
-    }
-  }
-
-  /** Nearest neighbour with half-pixel centres: source = min(floor((dst + 0.5) * in / out), in - 1). */
-  public static float[] nearest(float[] src, int c, int h, int w, int oh, int ow) {
-    if (h == oh && w == ow) return src;
-    int[] ys = new int[oh];
-    int[] xs = new int[ow];
-    float sy = (float) h / oh;
-    float sx = (float) w / ow;
-    for (int y = 0; y < oh; y++) ys[y] = Math.min((int) Math.floor((y + 0.5f) * sy), h - 1);
-    for (int x = 0; x < ow; x++) xs[x] = Math.min((int) Math.floor((x + 0.5f) * sx), w - 1);
-    float[] out = new float[c * oh * ow];
-    for (int ch = 0; ch < c; ch++) {
-      for (int y = 0; y < oh; y++) {
-        int r = ch * h * w + ys[y] * w;
-        int d = ch * oh * ow + y * ow;
-        for (int x = 0; x < ow; x++) out[d + x] = src[r + xs[x]];
       }
     }
     return out;

@@ -28,6 +28,21 @@ class ImageResizeTest {
   }
 
   @Test
+  void resizingFromTheDecodedImageEqualsResizingFullPlanes() {
+    int[][] sizes = {{20, 24, 16, 16}, {7, 5, 4, 9}, {300, 200, 16, 16}, {16, 16, 16, 16}, {3, 40, 8, 5}};
+    for (int[] s : sizes) {
+      var img = TestImages.rgb(TestImages.IMAGE_INPUTS[1], s[0], s[1]);
+      for (int channels : new int[] {1, 3}) {
+        ImageDecoder.Planes full = ImageDecoder.toPlanes(img, channels);
+        assertThat(ImageResize.resize(img, channels, s[2], s[3], false))
+            .containsExactly(ImageResize.bilinear(full.data(), channels, s[0], s[1], s[2], s[3]));
+        assertThat(ImageResize.resize(img, channels, s[2], s[3], true))
+            .containsExactly(ImageResize.nearest(full.data(), channels, s[0], s[1], s[2], s[3]));
+      }
+    }
+  }
+
+  @Test
   void preprocessorNormalisesPerChannel() throws Exception {
     ImageSpec spec = new ImageSpec(2, 1, "bilinear", "rgb", 255f, new float[] {0.5f, 0f, 1f}, new float[] {0.5f, 1f, 2f});
     ImagePreprocessor pre = new ImagePreprocessor(spec);
