@@ -307,6 +307,75 @@ class CerberusServerTest {
   }
 
   @Test
+  void clientCancelReleasesEverythingTheStreamHeld() throws Exception {
+    var shapes = server.repository().resolve("shapes", "1");
+    CompletableFuture<Void> closed = new CompletableFuture<>();
+    var call = new io.grpc.stub.ClientResponseObserver<ClassifyStreamRequest,
+        ClassifyStreamResponse>() {
+      io.grpc.stub.ClientCallStreamObserver<ClassifyStreamRequest> requests;
+
+      @Override
+      public void beforeStart(io.grpc.stub.ClientCallStreamObserver<ClassifyStreamRequest> r) {
+        requests = r;
+      }
+
+      @Override
+      public void onNext(ClassifyStreamResponse value) {}
+
+      @Override
+      public void onError(Throwable t) {
+        closed.complete(null);
+      }
+
+      @Override
+      public void onCompleted() {
+        closed.complete(null);
+      }
+    };
+    ClassifierGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).classifyStream(call);
+    byte[] png = TestInputs.png(16, 16, 4);
+    for (int m = 0; m < 40; m++) {
+      ClassifyStreamRequest.Builder msg = ClassifyStreamRequest.newBuilder().setModel("shapes")
+          .setVersion("1");
+      for (int i = 0; i < 50; i++) {
+        msg.addItems(image("c" + i, png));
+      }
+      call.requests.onNext(msg.build());
+    }
+    call.requests.cancel("test cancels", null);
+    closed.get(30, TimeUnit.SECONDS);
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (shapes.stats().queueDepth() > 0 && System.nanoTime() < until) {
+      Thread.sleep(10);
+    }
+    assertThat(shapes.stats().queueDepth()).isZero();
+    // the server still serves the same model normally afterwards
+    assertThat(call().classify(ClassifyRequest.newBuilder().setModel("shapes").setVersion("1")
+        .addItems(image("after", png)).build()).getResults(0).hasPrediction()).isTrue();
+  }
+
+  @Test
+  void anExpiredDeadlineIsDeadlineExceededAndTheServerCarriesOn() {
+    ClassifyRequest.Builder req = ClassifyRequest.newBuilder().setModel("shapes");
+    byte[] png = TestInputs.png(64, 64, 9);
+    for (int i = 0; i < MAX_ITEMS; i++) {
+      req.addItems(image("d" + i, png));
+    }
+    assertThatThrownBy(() -> stub.withDeadlineAfter(1, TimeUnit.MILLISECONDS)
+        .classify(req.build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    var shapes = server.repository().resolve("shapes", "");
+    while (shapes.stats().queueDepth() > 0 && System.nanoTime() < until) {
+      Thread.onSpinWait();
+    }
+    assertThat(shapes.stats().queueDepth()).isZero();
+    assertThat(call().classify(ClassifyRequest.newBuilder().setModel("shapes")
+        .addItems(image("after", png)).build()).getResults(0).hasPrediction()).isTrue();
+  }
+
+  @Test
   void streamWithoutAModelFailsWithInvalidArgument() throws Exception {
     CompletableFuture<Void> done = new CompletableFuture<>();
     StreamObserver<ClassifyStreamRequest> requests = ClassifierGrpc.newStub(channel)
