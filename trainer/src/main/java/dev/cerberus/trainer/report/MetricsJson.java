@@ -1,0 +1,73 @@
+package dev.cerberus.trainer.report;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * metrics.json (schema documented in trainer/README.md): {@code heads}, {@code ood},
+ * {@code unknown}, {@code sets}, {@code training}, {@code extraction}, {@code seconds}.
+ */
+public final class MetricsJson {
+
+  public static final String SCHEMA = "cerberus.trainer.metrics/1";
+
+  private MetricsJson() {}
+
+  public static Map<String, Object> of(ReportData r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("schema", SCHEMA);
+    List<Map<String, Object>> heads = new ArrayList<>();
+    for (var h : r.heads()) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("head", h.head());
+      e.put("accuracy", h.accuracy());
+      e.put("macro_f1", h.macroF1());
+      e.put("auroc", h.auroc());
+      e.put("n", h.n());
+      e.put("gate", h.gate());
+      e.put("labels", h.labels());
+      e.put("confusion", h.confusion());
+      heads.add(e);
+    }
+    m.put("heads", heads);
+    List<Map<String, Object>> ood = new ArrayList<>();
+    for (var o : r.ood()) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("method", o.method());
+      e.put("ood_set", o.oodSet());
+      e.put("auroc", o.auroc());
+      e.put("fpr95", o.fpr95());
+      e.put("decision_accuracy", o.decisionAccuracy());
+      e.put("id_accepted", o.idAccepted());
+      e.put("ood_accepted", o.oodAccepted());
+      e.put("served", o.method().equals(r.servedMethod()));
+      ood.add(e);
+    }
+    m.put("ood", ood);
+    Map<String, Object> unknown = new LinkedHashMap<>();
+    unknown.put("method", r.servedMethod());
+    unknown.put("threshold", r.thresholds().get(r.servedMethod()));
+    unknown.put("target_tpr", r.targetTpr());
+    unknown.put("validation_tpr", r.servedValTpr());
+    unknown.put("thresholds", r.thresholds());
+    m.put("unknown", unknown);
+    Map<String, Object> sets = new LinkedHashMap<>();
+    sets.put("sizes", r.setSizes());
+    sets.put("training_outliers", r.trainingOutlierSources());
+    sets.put("evaluation_ood", r.oodSets());
+    m.put("sets", sets);
+    Map<String, Object> training = new LinkedHashMap<>();
+    training.put("epochs_run", r.history().trainLoss().size());
+    training.put("best_epoch", r.history().bestEpoch());
+    training.put("stopped_early", r.history().stoppedEarly());
+    training.put("train_loss", r.history().trainLoss());
+    training.put("val_loss", r.history().valLoss());
+    training.put("seconds", r.history().seconds());
+    m.put("training", training);
+    m.put("extraction", r.extraction());
+    m.put("seconds", r.seconds());
+    return m;
+  }
+}
