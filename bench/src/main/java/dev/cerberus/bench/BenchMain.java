@@ -95,7 +95,7 @@ public final class BenchMain implements Callable<Integer> {
     }
 
     ServerProcess start() throws Exception {
-      return ServerProcess.startCerberus(serverJar, models, serverJvmArgs, serverArgs, out.resolve("server.log"));
+      return ServerProcess.startCerberus(Root.resolve(serverJar), models, serverJvmArgs, serverArgs, out.resolve("server.log"));
     }
   }
 
@@ -147,7 +147,7 @@ public final class BenchMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      ObjectNode r = offline(serverJar, jvmArgs, bundle, workload, sizes, seconds, warmUp);
+      ObjectNode r = offline(Root.resolve(serverJar), jvmArgs, bundle, workload, sizes, seconds, warmUp);
       Files.createDirectories(out);
       Files.writeString(out.resolve("offline.json"), Measure.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
       System.out.println(Measure.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));

@@ -30,8 +30,8 @@ final class FullRun implements Callable<Integer> {
   @Option(names = "--images", defaultValue = "examples/images/fashion") Path images;
   @Option(names = "--minilm", description = "MiniLM folder for the text scenario (default: ../shared/models/minilm if present).")
   Path minilm;
-  @Option(names = "--warm-up", defaultValue = "10") double warmUp;
-  @Option(names = "--duration", defaultValue = "20") double duration;
+  @Option(names = "--warm-up", defaultValue = "10", description = "Warm-up of each slice in round 1 (later: 3 s).") double warmUp;
+  @Option(names = "--duration", defaultValue = "10", description = "Measured seconds of each slice.") double duration;
   @Option(names = "--batch", defaultValue = "32", description = "Server max batch size = offline batch size.") int batch;
   @Option(names = "--queue-delay-ms", defaultValue = "5") double queueDelayMs;
   @Option(names = "--memory-requests", defaultValue = "200000") long memoryRequests;
@@ -41,7 +41,11 @@ final class FullRun implements Callable<Integer> {
   List<String> only;
   @Option(names = "--tag", defaultValue = "", description = "Suffix of the result file names (latest: none).") String tag;
 
+  @Option(names = "--rounds", defaultValue = "3", description = "Interleaved rounds of every scenario.") int rounds;
+  @Option(names = "--warm-up-batch-sizes", defaultValue = "1,2,4,8,16,24,32") String warmSizes;
+
   private final ArrayNode rows = Measure.JSON.createArrayNode();
+  private final ArrayNode offlineRows = Measure.JSON.createArrayNode();
   private final ObjectNode doc = Measure.JSON.createObjectNode();
 
   boolean on(String s) {
@@ -50,6 +54,11 @@ final class FullRun implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    out = Root.resolve(out);
+    work = Root.resolve(work);
+    serverJar = Root.resolve(serverJar);
+    backbone = Root.resolve(backbone);
+    images = Root.resolve(images);
     Files.createDirectories(work);
     Files.createDirectories(out);
     doc.put("started", Instant.now().toString());
@@ -63,7 +72,6 @@ final class FullRun implements Callable<Integer> {
     settings.put("input", "PNG 28x28 Fashion-MNIST samples (" + images + "), resized to 96x96 RGB by the server");
     settings.put("backbone", "MobileNetV2 (models/fashion/1/backbone.pt), 1280-d pooled features");
     settings.put("intra_op_threads", Runtime.getRuntime().availableProcessors());
-    String warmSizes = IntStream.rangeClosed(1, batch).mapToObj(String::valueOf).collect(Collectors.joining(","));
     List<String> serveArgs = List.of("--max-batch-size", String.valueOf(batch), "--max-queue-delay-ms",
         String.valueOf(queueDelayMs), "--warm-up-batch-sizes", warmSizes);
     settings.put("serve_args", String.join(" ", serveArgs));
@@ -75,95 +83,150 @@ final class FullRun implements Callable<Integer> {
     if (on("separate") || on("peer")) bundle("separate", "--count", "16", "--out", sep.toString());
     ObjectNode ratios = doc.putObject("ratios");
     ObjectNode raw = doc.putObject("raw");
+    ObjectNode perRound = doc.putObject("ratios_per_round");
+    settings.put("rounds", rounds);
+    settings.put("method", "every process is started and warmed first; then each round runs every scenario "
+        + "once, back to back (offline slice, served slices, peers), so a ratio compares slices measured "
+        + "seconds apart under the same machine load; reported ratio = median of the per-round ratios");
 
-    double offline32 = Double.NaN;
-    double batchMs = Double.NaN;
-    if (on("offline") || on("served")) {
-      ObjectNode off = BenchMain.offline(serverJar, jvmArgs, repo.resolve("heads16/1"), imageLoad, "1,8," + batch,
-          duration, warmUp);
-      doc.set("offline", off);
-      for (var r : off.get("results")) {
-        if (r.get("batch_size").asInt() == batch) {
-          offline32 = r.get("items_per_s").asDouble();
-          batchMs = r.get("batch_ms_p50").asDouble();
+    List<String> sepNames = IntStream.range(0, 16).mapToObj(i -> String.format("sep-%02d", i)).toList();
+    var imageItems = Workload.items(imageLoad);
+    List<AutoCloseable> open = new ArrayList<>();
+    try {
+      OfflineChild offline = null;
+      if (on("offline") || on("served")) {
+        offline = new OfflineChild(serverJar, jvmArgs, repo.resolve("heads16/1"), imageLoad, String.valueOf(batch),
+            work.resolve("offline.log"));
+        open.add(offline);
+      }
+      ServerProcess heads = null;
+      LoadGenerator headsGen = null;
+      if (on("served") || on("heads")) {
+        heads = ServerProcess.startCerberus(serverJar, repo, jvmArgs, serveArgs, work.resolve("server-heads.log"));
+        open.add(heads);
+        headsGen = new LoadGenerator(heads.port, imageItems);
+        open.add(headsGen);
+      }
+      ServerProcess sepSrv = null;
+      LoadGenerator sepGen = null;
+      if (on("separate")) {
+        sepSrv = ServerProcess.startCerberus(serverJar, sep, jvmArgs, serveArgs, work.resolve("server-separate.log"));
+        open.add(sepSrv);
+        sepGen = new LoadGenerator(sepSrv.port, imageItems);
+        open.add(sepGen);
+      }
+      ServerProcess peer = null;
+      ServerProcess peerSep = null;
+      LoadGenerator peerGen = null;
+      LoadGenerator peerSepGen = null;
+      if (on("peer")) {
+        Path stubs = work.resolve("peer-stubs");
+        run(List.of("sh", Root.resolve("bench/peer/gen_stubs.sh"), stubs.toString()));
+        Path peerOne = work.resolve("peer-repo");
+        Files.createDirectories(peerOne);
+        Path link = peerOne.resolve("heads16");
+        if (!Files.exists(link)) Files.createSymbolicLink(link, repo.resolve("heads16").toAbsolutePath());
+        Path script = Root.resolve(Path.of("bench/peer/peer_server.py"));
+        peer = ServerProcess.startPeer(script, stubs, peerOne, List.of(), work.resolve("peer.log"));
+        open.add(peer);
+        peerGen = new LoadGenerator(peer.port, imageItems);
+        open.add(peerGen);
+        peerSep = ServerProcess.startPeer(script, stubs, sep, List.of(), work.resolve("peer-separate.log"));
+        open.add(peerSep);
+        peerSepGen = new LoadGenerator(peerSep.port, imageItems);
+        open.add(peerSepGen);
+      }
+      doc.put("loadavg_after_start", Files.readString(Path.of("/proc/loadavg")).trim());
+
+      for (int r = 1; r <= rounds; r++) {
+        double w = r == 1 ? warmUp : Math.min(warmUp, 3);
+        ObjectNode round = Measure.JSON.createObjectNode();
+        round.put("loadavg", Files.readString(Path.of("/proc/loadavg")).trim());
+        System.err.printf("[bench] round %d/%d (load %s)%n", r, rounds, round.get("loadavg").asText());
+        double off = Double.NaN;
+        if (offline != null) {
+          ObjectNode o = offline.run(batch, duration, w);
+          o.put("scenario", "offline-forward-b" + batch + "-heads16");
+          o.put("round", r);
+          offlineRows.add(o);
+          off = o.get("items_per_s").asDouble();
+          round.put("offline_items_per_s", off);
+          round.put("offline_batch_ms_p50", o.get("batch_ms_p50").asDouble());
+          System.err.printf("[bench] offline B=%d: %.1f items/s, batch p50 %.1f ms%n", batch, off, o.get("batch_ms_p50").asDouble());
+        }
+        double u16 = Double.NaN;
+        if (heads != null) {
+          if (on("served")) {
+            double st = add(r, Measure.run("served-stream-heads16", heads, headsGen,
+                new LoadSpec(List.of("heads16"), true, 2, batch, 4 * batch, w, duration, 0, 0), true, null));
+            round.put("served_stream_vs_offline", st / off);
+          }
+          u16 = add(r, Measure.run("unary-c32-heads16", heads, headsGen, unary("heads16", 32, w), true, null));
+          round.put("unary_c32_heads16_items_per_s", u16);
+          if (on("served")) round.put("unary_c32_vs_offline", u16 / off);
+          if (on("heads")) {
+            double h1 = add(r, Measure.run("unary-c32-heads1", heads, headsGen, unary("heads1", 32, w), true, null));
+            double h4 = add(r, Measure.run("unary-c32-heads4", heads, headsGen, unary("heads4", 32, w), true, null));
+            round.put("heads16_vs_heads1", u16 / h1);
+            round.put("heads4_vs_heads1", h4 / h1);
+          }
+        }
+        if (sepSrv != null) {
+          double s16 = add(r, Measure.run("unary-c32-separate16", sepSrv, sepGen,
+              new LoadSpec(sepNames, false, 32, 1, 0, w, duration, 0, 0), true, null));
+          round.put("heads16_vs_separate16", u16 / s16);
+        }
+        if (peer != null) {
+          double p = add(r, Measure.run("peer-python-unary-c32-heads16", peer, peerGen, unary("heads16", 32, w), false, null));
+          round.put("vs_python_peer_c32", u16 / p);
+          double ps = add(r, Measure.run("peer-python-unary-c32-separate16", peerSep, peerSepGen,
+              new LoadSpec(sepNames, false, 32, 1, 0, w, duration, 0, 0), false, null));
+          round.put("vs_python_peer_separate16_c32", u16 / ps);
+        }
+        perRound.set("round" + r, round);
+      }
+      for (String key : List.of("served_stream_vs_offline", "unary_c32_vs_offline", "heads16_vs_heads1",
+          "heads4_vs_heads1", "heads16_vs_separate16", "vs_python_peer_c32", "vs_python_peer_separate16_c32")) {
+        double m = median(perRound, key);
+        if (Double.isFinite(m)) ratios.put(key, Measure.round4(m));
+      }
+      for (String scen : List.of("served-stream-heads16", "unary-c32-heads16", "unary-c32-heads1", "unary-c32-heads4",
+          "unary-c32-separate16", "peer-python-unary-c32-heads16", "peer-python-unary-c32-separate16")) {
+        double m = medianOf(rows, scen, "items_per_s");
+        if (Double.isFinite(m)) raw.put(scen.replace('-', '_') + "_items_per_s_median", m);
+      }
+      double offMedian = medianOf(offlineRows, "offline-forward-b" + batch + "-heads16", "items_per_s");
+      double batchMs = medianOf(offlineRows, "offline-forward-b" + batch + "-heads16", "batch_ms_p50");
+      if (Double.isFinite(offMedian)) {
+        raw.put("offline_b" + batch + "_items_per_s_median", offMedian);
+        raw.put("offline_b" + batch + "_batch_ms_p50_median", batchMs);
+      }
+      if (heads != null && on("served")) {
+        double u16 = medianOf(rows, "unary-c32-heads16", "items_per_s");
+        double rate = u16 / 2;
+        ObjectNode half = add(Measure.run("unary-half-load-heads16", heads, headsGen,
+            new LoadSpec(List.of("heads16"), false, 32, 1, 0, 3, duration, 0, rate), true, null));
+        double p99 = half.get("latency_ms_p99").asDouble();
+        double bound = queueDelayMs + 2 * batchMs;
+        raw.put("half_load_rate_per_s", Measure.round(rate));
+        raw.put("half_load_p99_ms", p99);
+        raw.put("half_load_p99_bound_ms", Measure.round(bound));
+        ratios.put("half_load_p99_vs_bound", Measure.round4(p99 / bound));
+        raw.put("server_heads_rss_mb", heads.rssKb() / 1024.0);
+      }
+      if (sepSrv != null) raw.put("server_separate16_rss_mb", sepSrv.rssKb() / 1024.0);
+      if (peer != null) raw.put("peer_rss_mb", peer.rssKb() / 1024.0);
+      if (peerSep != null) raw.put("peer_separate16_rss_mb", peerSep.rssKb() / 1024.0);
+    } finally {
+      for (int i = open.size() - 1; i >= 0; i--) {
+        try {
+          open.get(i).close();
+        } catch (Exception e) {
+          System.err.println("[bench] close: " + e);
         }
       }
-      raw.put("offline_b" + batch + "_items_per_s", offline32);
-      raw.put("offline_b" + batch + "_batch_ms_p50", batchMs);
     }
-
-    double unary16 = Double.NaN;
-    if (on("served") || on("heads")) {
-      try (ServerProcess srv = ServerProcess.startCerberus(serverJar, repo, jvmArgs, serveArgs, work.resolve("server-heads.log"));
-          LoadGenerator gen = new LoadGenerator(srv.port, Workload.items(imageLoad))) {
-        if (on("served")) {
-          ObjectNode s = add(Measure.run("served-stream-heads16", srv, gen,
-              new LoadSpec(List.of("heads16"), true, 2, batch, 4 * batch, warmUp, duration, 0, 0), true, null));
-          raw.put("served_stream_items_per_s", s.get("items_per_s").asDouble());
-          ratios.put("served_stream_vs_offline", Measure.round4(s.get("items_per_s").asDouble() / offline32));
-        }
-        ObjectNode u = add(Measure.run("unary-c32-heads16", srv, gen, unary("heads16", 32), true, null));
-        unary16 = u.get("items_per_s").asDouble();
-        raw.put("unary_c32_heads16_items_per_s", unary16);
-        if (on("served")) ratios.put("unary_c32_vs_offline", Measure.round4(unary16 / offline32));
-        if (on("heads")) {
-          double h1 = add(Measure.run("unary-c32-heads1", srv, gen, unary("heads1", 32), true, null)).get("items_per_s").asDouble();
-          double h4 = add(Measure.run("unary-c32-heads4", srv, gen, unary("heads4", 32), true, null)).get("items_per_s").asDouble();
-          raw.put("unary_c32_heads1_items_per_s", h1);
-          raw.put("unary_c32_heads4_items_per_s", h4);
-          ratios.put("heads16_vs_heads1", Measure.round4(unary16 / h1));
-          ratios.put("heads4_vs_heads1", Measure.round4(h4 / h1));
-        }
-        if (on("served")) {
-          // latency at half of the saturated unary throughput, open loop
-          double rate = unary16 / 2;
-          ObjectNode half = add(Measure.run("unary-half-load-heads16", srv, gen,
-              new LoadSpec(List.of("heads16"), false, 32, 1, 0, warmUp / 2, duration, 0, rate), true, null));
-          double p99 = half.get("latency_ms_p99").asDouble();
-          double bound = queueDelayMs + 2 * batchMs;
-          raw.put("half_load_rate_per_s", Measure.round(rate));
-          raw.put("half_load_p99_ms", p99);
-          raw.put("half_load_p99_bound_ms", Measure.round(bound));
-          ratios.put("half_load_p99_vs_bound", Measure.round4(p99 / bound));
-        }
-        raw.put("server_heads_rss_mb", srv.rssKb() / 1024.0);
-      }
-    }
-
-    if (on("separate")) {
-      List<String> names = IntStream.range(0, 16).mapToObj(i -> String.format("sep-%02d", i)).toList();
-      try (ServerProcess srv = ServerProcess.startCerberus(serverJar, sep, jvmArgs, serveArgs, work.resolve("server-separate.log"));
-          LoadGenerator gen = new LoadGenerator(srv.port, Workload.items(imageLoad))) {
-        ObjectNode s = add(Measure.run("unary-c32-separate16", srv, gen,
-            new LoadSpec(names, false, 32, 1, 0, warmUp, duration, 0, 0), true, null));
-        raw.put("unary_c32_separate16_items_per_s", s.get("items_per_s").asDouble());
-        raw.put("server_separate16_rss_mb", srv.rssKb() / 1024.0);
-        ratios.put("heads16_vs_separate16", Measure.round4(unary16 / s.get("items_per_s").asDouble()));
-      }
-    }
-
-    if (on("peer")) {
-      Path stubs = work.resolve("peer-stubs");
-      run(List.of("sh", "bench/peer/gen_stubs.sh", stubs.toString()));
-      Path peerOne = work.resolve("peer-repo");
-      Files.createDirectories(peerOne);
-      Path link = peerOne.resolve("heads16");
-      if (!Files.exists(link)) Files.createSymbolicLink(link, repo.resolve("heads16").toAbsolutePath());
-      try (ServerProcess srv = ServerProcess.startPeer(Path.of("bench/peer/peer_server.py"), stubs, peerOne, List.of(),
-          work.resolve("peer.log")); LoadGenerator gen = new LoadGenerator(srv.port, Workload.items(imageLoad))) {
-        ObjectNode s = add(Measure.run("peer-python-unary-c32-heads16", srv, gen, unary("heads16", 32), false, null));
-        raw.put("peer_unary_c32_items_per_s", s.get("items_per_s").asDouble());
-        ratios.put("vs_python_peer_c32", Measure.round4(unary16 / s.get("items_per_s").asDouble()));
-      }
-      List<String> names = IntStream.range(0, 16).mapToObj(i -> String.format("sep-%02d", i)).toList();
-      try (ServerProcess srv = ServerProcess.startPeer(Path.of("bench/peer/peer_server.py"), stubs, sep, List.of(),
-          work.resolve("peer-separate.log")); LoadGenerator gen = new LoadGenerator(srv.port, Workload.items(imageLoad))) {
-        ObjectNode s = add(Measure.run("peer-python-unary-c32-separate16", srv, gen,
-            new LoadSpec(names, false, 32, 1, 0, warmUp, duration, 0, 0), false, null));
-        raw.put("peer_separate16_items_per_s", s.get("items_per_s").asDouble());
-        ratios.put("vs_python_peer_separate16_c32", Measure.round4(unary16 / s.get("items_per_s").asDouble()));
-      }
-    }
+    doc.set("offline", offlineRows);
 
     if (on("memory")) MemoryRun.run(this, doc, ratios, raw, serveArgs);
 
@@ -174,19 +237,55 @@ final class FullRun implements Callable<Integer> {
     String suffix = tag.isEmpty() ? "" : "-" + tag;
     Files.writeString(out.resolve("latest" + suffix + ".json"), Measure.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
     String md = "# Cerberus bench " + doc.get("started").asText() + "\n\n" + "Machine: " + doc.get("machine") + "\n\n"
-        + "Ratios: " + ratios + "\n\n" + Measure.markdown(rows);
+        + "Settings: " + settings + "\n\n"
+        + "Ratios (median of per-round ratios): " + ratios + "\n\nRaw: " + raw + "\n\n" + Measure.markdown(rows)
+        + "\nOffline slices: " + offlineRows + "\n";
     Files.writeString(out.resolve("latest" + suffix + ".md"), md);
     System.out.println(md);
     return 0;
   }
 
   LoadSpec unary(String model, int c) {
-    return new LoadSpec(List.of(model), false, c, 1, 0, warmUp, duration, 0, 0);
+    return unary(model, c, warmUp);
+  }
+
+  LoadSpec unary(String model, int c, double w) {
+    return new LoadSpec(List.of(model), false, c, 1, 0, w, duration, 0, 0);
   }
 
   ObjectNode add(ObjectNode row) {
     rows.add(row);
     return row;
+  }
+
+  /** Adds a row tagged with its round; returns its items/s. */
+  double add(int round, ObjectNode row) {
+    row.put("round", round);
+    rows.add(row);
+    return row.get("items_per_s").asDouble();
+  }
+
+  static double median(ObjectNode perRound, String key) {
+    List<Double> v = new ArrayList<>();
+    perRound.forEach(r -> {
+      if (r.has(key) && Double.isFinite(r.get(key).asDouble())) v.add(r.get(key).asDouble());
+    });
+    return median(v);
+  }
+
+  static double medianOf(ArrayNode rows, String scenario, String field) {
+    List<Double> v = new ArrayList<>();
+    rows.forEach(r -> {
+      if (scenario.equals(r.path("scenario").asText()) && r.has(field)) v.add(r.get(field).asDouble());
+    });
+    return median(v);
+  }
+
+  static double median(List<Double> v) {
+    if (v.isEmpty()) return Double.NaN;
+    v.sort(null);
+    int n = v.size();
+    return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
   }
 
   private void textScenario(ObjectNode ratios, ObjectNode raw, List<String> serveArgs) throws Exception {
@@ -208,20 +307,25 @@ final class FullRun implements Callable<Integer> {
     args.set(i + 1, "1,8,16,32"); // per bucket; the graph warms every bucket length at each size
     try (ServerProcess srv = ServerProcess.startCerberus(serverJar, repo, jvmArgs, args, work.resolve("server-text.log"));
         LoadGenerator gen = new LoadGenerator(srv.port, Workload.items("text:mixed"))) {
-      double on = add(Measure.run("text-mixed-unary-c32-buckets", srv, gen, unary("text-buckets", 32), true, null))
-          .get("items_per_s").asDouble();
-      double off = add(Measure.run("text-mixed-unary-c32-no-buckets", srv, gen, unary("text-nobuckets", 32), true, null))
-          .get("items_per_s").asDouble();
-      raw.put("text_buckets_items_per_s", on);
-      raw.put("text_nobuckets_items_per_s", off);
-      ratios.put("text_buckets_vs_nobuckets", Measure.round4(on / off));
+      ObjectNode per = doc.putObject("text_ratios_per_round");
+      for (int r = 1; r <= Math.max(1, rounds - 1); r++) {
+        double w = r == 1 ? warmUp : Math.min(warmUp, 3);
+        double on = add(r, Measure.run("text-mixed-unary-c32-buckets", srv, gen, unary("text-buckets", 32, w), true, null));
+        double off = add(r, Measure.run("text-mixed-unary-c32-no-buckets", srv, gen, unary("text-nobuckets", 32, w), true, null));
+        per.put("round" + r, on / off);
+      }
+      raw.put("text_buckets_items_per_s_median", medianOf(rows, "text-mixed-unary-c32-buckets", "items_per_s"));
+      raw.put("text_nobuckets_items_per_s_median", medianOf(rows, "text-mixed-unary-c32-no-buckets", "items_per_s"));
+      List<Double> v = new ArrayList<>();
+      per.forEach(x -> v.add(x.asDouble()));
+      ratios.put("text_buckets_vs_nobuckets", Measure.round4(median(v)));
     }
   }
 
   void bundle(String... args) throws IOException, InterruptedException {
     Path target = Path.of(args[args.length - 1]);
     if (Files.exists(target.resolve("bundle.json")) || Files.exists(target.resolve("sep-15/1/bundle.json"))) return;
-    List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", "bench/scripts/make_bundles.py"));
+    List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", Root.resolve("bench/scripts/make_bundles.py")));
     cmd.addAll(List.of(args));
     cmd.addAll(List.of("--backbone", backbone.toString()));
     run(cmd);

@@ -125,10 +125,11 @@ final class Measure {
   /** Markdown table of scenario objects. */
   static String markdown(ArrayNode rows) {
     StringBuilder sb = new StringBuilder();
-    sb.append("| scenario | load | items/s | p50 ms | p90 ms | p99 ms | mean batch | queue ms | forward ms | server CPU cores | RSS MB (end) | errors |\n");
-    sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    sb.append("| scenario | round | load | items/s | p50 ms | p90 ms | p99 ms | mean batch | queue ms | forward ms | server CPU cores | RSS MB (end) | errors |\n");
+    sb.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (var r : rows) {
-      sb.append("| ").append(r.path("scenario").asText()).append(" | ").append(r.path("load").asText())
+      sb.append("| ").append(r.path("scenario").asText()).append(" | ").append(r.path("round").asText("-"))
+          .append(" | ").append(r.path("load").asText())
           .append(" | ").append(r.path("items_per_s").asText()).append(" | ").append(r.path("latency_ms_p50").asText())
           .append(" | ").append(r.path("latency_ms_p90").asText()).append(" | ").append(r.path("latency_ms_p99").asText())
           .append(" | ").append(r.path("server_mean_batch_size").asText("-"))

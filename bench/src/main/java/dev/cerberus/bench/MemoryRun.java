@@ -24,7 +24,7 @@ final class MemoryRun {
   static void run(FullRun f, ObjectNode doc, ObjectNode ratios, ObjectNode raw, List<String> serveArgs) throws Exception {
     Path repo = f.work.resolve("tiny-repo");
     if (!Files.exists(repo.resolve("tiny/1/bundle.json"))) {
-      FullRun.run(List.of("/usr/bin/python3", "bench/scripts/make_bundles.py", "tiny", "--out", repo.resolve("tiny/1").toString()));
+      FullRun.run(List.of("/usr/bin/python3", Root.resolve("bench/scripts/make_bundles.py"), "tiny", "--out", repo.resolve("tiny/1").toString()));
     }
     ObjectNode mem = doc.putObject("memory");
     List<Long> reqs = new ArrayList<>();

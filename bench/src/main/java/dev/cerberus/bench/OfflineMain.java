@@ -40,6 +40,10 @@ public final class OfflineMain {
     out.put("intra_op_threads", System.getProperty("ai.djl.pytorch.num_threads"));
     out.put("graph_optimizer", System.getProperty("ai.djl.pytorch.graph_optimizer", "true (default)"));
     ArrayNode results = out.putArray("results");
+    if ("interactive".equals(args[3])) {
+      interactive(bundle, items, sizes, json);
+      return;
+    }
     try (ServableModel model = ServableModel.load(bundle, new GraphOptions("cpu", sizes))) {
       InputLimits limits = InputLimits.defaults();
       List<ModelInput> inputs = new ArrayList<>();
@@ -96,6 +100,58 @@ public final class OfflineMain {
       }
     }
     System.out.println(json.writeValueAsString(out));
+    System.exit(0);
+  }
+
+  /**
+   * Loads once, prints "ready", then per stdin line "B SECONDS WARMUP" times forward of
+   * prepared batches of B and prints one JSON line; "quit" or end of input exits. Lets the
+   * harness interleave offline slices with served slices while the machine's load drifts.
+   */
+  static void interactive(Path bundle, List<Item> items, int[] sizes, ObjectMapper json) throws Exception {
+    try (ServableModel model = ServableModel.load(bundle, new GraphOptions("cpu", sizes));
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in))) {
+      InputLimits limits = InputLimits.defaults();
+      List<PreparedInput> prepared = new ArrayList<>();
+      for (Item it : items) prepared.add(model.prepare(toInput(it), limits));
+      System.out.println("ready");
+      System.out.flush();
+      String line;
+      int s = 0;
+      while ((line = in.readLine()) != null && !line.startsWith("quit")) {
+        String[] f = line.trim().split(" ");
+        int b = Integer.parseInt(f[0]);
+        double seconds = Double.parseDouble(f[1]);
+        double warm = Double.parseDouble(f[2]);
+        List<List<PreparedInput>> batches = new ArrayList<>();
+        for (int k = 0; k < 8; k++) {
+          List<PreparedInput> pb = new ArrayList<>(b);
+          for (int i = 0; i < b; i++) pb.add(prepared.get((k * b + i) % prepared.size()));
+          batches.add(pb);
+        }
+        long warmEnd = System.nanoTime() + (long) (warm * 1e9);
+        while (System.nanoTime() < warmEnd) model.forward(batches.get(s++ % batches.size()));
+        long t0 = System.nanoTime();
+        long n = 0;
+        List<Double> ms = new ArrayList<>();
+        while (System.nanoTime() - t0 < seconds * 1e9) {
+          long b0 = System.nanoTime();
+          model.forward(batches.get(s++ % batches.size()));
+          ms.add((System.nanoTime() - b0) / 1e6);
+          n += b;
+        }
+        double sec = (System.nanoTime() - t0) / 1e9;
+        ms.sort(null);
+        ObjectNode r = json.createObjectNode();
+        r.put("batch_size", b);
+        r.put("seconds", sec);
+        r.put("items_per_s", n / sec);
+        r.put("batches", ms.size());
+        r.put("batch_ms_p50", ms.get(ms.size() / 2));
+        System.out.println(json.writeValueAsString(r));
+        System.out.flush();
+      }
+    }
     System.exit(0);
   }
 

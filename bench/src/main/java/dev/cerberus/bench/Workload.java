@@ -27,7 +27,7 @@ final class Workload {
     Random rnd = new Random(42);
     switch (kind) {
       case "images" -> {
-        try (Stream<Path> s = Files.walk(Path.of(arg))) {
+        try (Stream<Path> s = Files.walk(Root.resolve(Path.of(arg)))) {
           for (Path p : s.filter(p -> p.toString().matches("(?i).*\\.(png|jpe?g)$")).sorted().toList()) {
             items.add(Item.newBuilder().setImage(ByteString.copyFrom(Files.readAllBytes(p))).build());
           }

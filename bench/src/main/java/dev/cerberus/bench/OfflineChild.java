@@ -1,0 +1,65 @@
+package dev.cerberus.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The offline ceiling as a long-lived child JVM ({@link OfflineMain} interactive mode). */
+final class OfflineChild implements AutoCloseable {
+
+  private final Process process;
+  private final BufferedReader out;
+  private final PrintWriter in;
+
+  OfflineChild(Path serverJar, List<String> jvmArgs, Path bundle, String workload, String warmSizes, Path log)
+      throws Exception {
+    String self = Path.of(OfflineMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    List<String> cmd = new ArrayList<>(List.of(ServerProcess.javaBin()));
+    cmd.addAll(jvmArgs);
+    cmd.add("-Dai.djl.offline=true");
+    if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Dai.djl.pytorch.num_threads"))) {
+      cmd.add("-Dai.djl.pytorch.num_threads=" + Runtime.getRuntime().availableProcessors());
+    }
+    cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
+    cmd.addAll(List.of("-cp", serverJar + ":" + self, OfflineMain.class.getName(), bundle.toString(), workload,
+        warmSizes, "interactive", "0"));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
+    pb.environment().put("DJL_OFFLINE", "true");
+    pb.environment().put("OPT_OUT_TRACKING", "true");
+    process = pb.start();
+    out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+    String line;
+    while ((line = out.readLine()) != null && !line.equals("ready")) {
+      // skip anything printed before
+    }
+    if (line == null) throw new IOException("offline child exited during load; see " + log);
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  ObjectNode run(int batch, double seconds, double warmUp) throws IOException {
+    in.println(batch + " " + seconds + " " + warmUp);
+    String line;
+    while ((line = out.readLine()) != null && !line.startsWith("{")) {
+      // skip
+    }
+    if (line == null) throw new IOException("offline child exited");
+    return (ObjectNode) Measure.JSON.readTree(line);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    in.println("quit");
+    if (!process.waitFor(20, TimeUnit.SECONDS)) process.destroyForcibly();
+  }
+}
