@@ -12,6 +12,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes PNG or JPEG bytes into float pixel planes (0..255) with javax.imageio. The size is
@@ -50,7 +51,8 @@ public final class ImageDecoder {
           "image is " + bytes.length + " bytes, the limit is " + limits.maxImageBytes()
               + " (cerberus.limits.max-image-bytes)");
     }
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+    // a memory-backed stream: ImageIO.createImageInputStream would cache through temp files
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       ImageReader reader = null;
       while (readers.hasNext() && reader == null) {
