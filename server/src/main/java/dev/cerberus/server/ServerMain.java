@@ -136,6 +136,7 @@ public final class ServerMain {
   static void configureEngine(ServerSettings settings) {
     setIfAbsent("ai.djl.pytorch.num_threads", String.valueOf(settings.intraOpThreads()));
     setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
+    setIfAbsent("ai.djl.pytorch.graph_optimizer", String.valueOf(settings.graphOptimizer()));
     setIfAbsent("ai.djl.offline", "true");
   }
 

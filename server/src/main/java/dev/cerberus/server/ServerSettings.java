@@ -33,6 +33,7 @@ import java.util.stream.Collectors;
  *     (cerberus.stream.max-in-flight)
  * @param preprocessThreads decode/tokenize worker threads (cerberus.preprocess.threads)
  * @param intraOpThreads libtorch intra-op threads (cerberus.engine.intra-op-threads)
+ * @param graphOptimizer TorchScript profiling optimizer on/off (cerberus.engine.graph-optimizer)
  * @param device DJL device, cpu or gpu (cerberus.engine.device)
  * @param warmUpBatchSizes batch sizes run once per shape at load (cerberus.engine.warm-up-batch-sizes)
  * @param limits per-item input limits (cerberus.limits.*)
@@ -58,6 +59,7 @@ public record ServerSettings(
     int streamMaxInFlight,
     int preprocessThreads,
     int intraOpThreads,
+    boolean graphOptimizer,
     String device,
     int[] warmUpBatchSizes,
     InputLimits limits,
@@ -104,6 +106,10 @@ public record ServerSettings(
       new Setting("cerberus.engine.intra-op-threads", "--intra-op-threads", CORES, "N",
           "libtorch intra-op threads of the forward pass (ai.djl.pytorch.num_threads; inter-op"
               + " is kept at 1). Default: the number of cores."),
+      new Setting("cerberus.engine.graph-optimizer", "--graph-optimizer", "false", "true|false",
+          "TorchScript's profiling graph optimizer (ai.djl.pytorch.graph_optimizer). Off because"
+              + " the batcher makes every batch size from 1 to max a new input shape, and the"
+              + " optimizer re-profiles each new shape on live traffic."),
       new Setting("cerberus.engine.device", "--device", "cpu", "cpu|gpu",
           "DJL device the models run on."),
       new Setting("cerberus.engine.warm-up-batch-sizes", "--warm-up-batch-sizes", "1", "N,N",
@@ -169,6 +175,7 @@ public record ServerSettings(
         r.integer("cerberus.stream.max-in-flight", 1, Integer.MAX_VALUE),
         r.integer("cerberus.preprocess.threads", 1, 1024),
         r.integer("cerberus.engine.intra-op-threads", 1, 1024),
+        Boolean.parseBoolean(r.choice("cerberus.engine.graph-optimizer", "true", "false")),
         r.choice("cerberus.engine.device", "cpu", "gpu"),
         r.integers("cerberus.engine.warm-up-batch-sizes"),
         new InputLimits(
@@ -220,7 +227,7 @@ public record ServerSettings(
   public ServerSettings withPort(int newPort) {
     return new ServerSettings(host, newPort, modelsDir, maxItemsPerRequest, maxInboundMessageBytes,
         maxBatchSize, maxQueueDelayNanos, queueCapacity, streamMaxInFlight, preprocessThreads,
-        intraOpThreads, device, warmUpBatchSizes, limits, drainTimeout, tlsCert, tlsKey,
+        intraOpThreads, graphOptimizer, device, warmUpBatchSizes, limits, drainTimeout, tlsCert, tlsKey,
         tlsClientCa, authToken, metricsPort, reloadInterval);
   }
 
