@@ -8,8 +8,17 @@ public final class OodMath {
 
   private OodMath() {}
 
-  /** {@code 1 - max_k softmax(z)_k}. */
+  /**
+   * A binary head's single logit z as the two-class logits [0, z]: softmax([0, z]) is
+   * [1 - sigmoid(z), sigmoid(z)], the probabilities the head reports.
+   */
+  static float[] asClasses(float[] logits) {
+    return logits.length == 1 ? new float[] {0f, logits[0]} : logits;
+  }
+
+  /** {@code 1 - max_k softmax(z)_k} (binary heads: {@code 1 - max(p, 1 - p)}). */
   public static double maxSoftmax(float[] logits) {
+    logits = asClasses(logits);
     double max = Double.NEGATIVE_INFINITY;
     for (float z : logits) max = Math.max(max, z);
     double sum = 0;
@@ -17,8 +26,9 @@ public final class OodMath {
     return 1 - 1 / sum; // the max element contributes exp(0) = 1
   }
 
-  /** {@code -T * logsumexp(z / T)}. */
+  /** {@code -T * logsumexp(z / T)} (binary heads: over [0, z]). */
   public static double energy(float[] logits, double temperature) {
+    logits = asClasses(logits);
     double max = Double.NEGATIVE_INFINITY;
     for (float z : logits) max = Math.max(max, z / temperature);
     double sum = 0;

@@ -60,6 +60,14 @@ class BundleReaderTest {
   }
 
   @Test
+  void fixtureRepositoryLayoutHoldsEveryBundleAsVersionOne() throws Exception {
+    Path repo = FixtureBundles.repository(tmp.resolve("repo"));
+    for (String name : new String[] {"image", "flip", "split", "text"}) {
+      assertThat(BundleReader.read(repo.resolve(name).resolve("1")).manifest().name()).isEqualTo(name);
+    }
+  }
+
+  @Test
   void missingManifestOrUnparseableJson() throws Exception {
     assertThatThrownBy(() -> BundleReader.read(tmp)).hasMessageContaining("bundle.json").hasMessageContaining("missing manifest");
     Path dir = FixtureBundles.copyTo("image", tmp);

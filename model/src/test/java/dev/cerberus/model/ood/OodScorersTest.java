@@ -40,6 +40,14 @@ class OodScorersTest {
   }
 
   @Test
+  void binaryDecisionHeadsScoreTheirTwoProbabilities() {
+    float z = 1.3f;
+    double p = 1 / (1 + Math.exp(-z));
+    assertThat(OodMath.maxSoftmax(new float[] {z})).isCloseTo(1 - Math.max(p, 1 - p), within(1e-9));
+    assertThat(OodMath.energy(new float[] {z}, 1)).isCloseTo(-Math.log(1 + Math.exp(z)), within(1e-9));
+  }
+
+  @Test
   void gateIsTheSigmoidOfTheGateHead() {
     assertThat(OodScorers.gate(1).score(null, new float[][] {{5f, 5f}, {0.3f}}))
         .isCloseTo(1 / (1 + Math.exp(-(double) 0.3f)), within(1e-12));
