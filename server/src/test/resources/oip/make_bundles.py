@@ -61,3 +61,59 @@ write("pictures", PictureBackbone(), torch.zeros(2, 3, 16, 16),
       {"kind": "image", "image": {"width": 16, "height": 16, "channels": "rgb"}}, 6,
       [("shade", "multiclass", ["dark", "mid", "light"])],
       {"method": "max_softmax", "head": "shade", "threshold": 0.6})
+
+
+# ---- `words/1`: input kind text, a hand-written WordLevel tokenizer (no `tokenizers` package
+# is installable here) and an embedding-mean backbone called as forward(ids, mask, type_ids).
+class WordBackbone(torch.nn.Module):
+    def __init__(self, vocab):
+        super().__init__()
+        self.emb = torch.nn.Embedding(vocab, 5)
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        m = attention_mask.unsqueeze(-1).to(torch.float32)
+        return (self.emb(input_ids) * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
+
+
+words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "cat", "dog", "car", "bus", "café", "the", "a"]
+vocab = {w: i for i, w in enumerate(words)}
+
+
+def special(token):
+    return {"id": vocab[token], "content": token, "single_word": False, "lstrip": False,
+            "rstrip": False, "normalized": False, "special": True}
+
+
+tokenizer = {
+    "version": "1.0", "truncation": None, "padding": None,
+    "added_tokens": [special(t) for t in words[:4]],
+    "normalizer": {"type": "Lowercase"},
+    "pre_tokenizer": {"type": "Whitespace"},
+    "post_processor": {
+        "type": "TemplateProcessing",
+        "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                   {"SpecialToken": {"id": "[SEP]", "type_id": 0}}],
+        "pair": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                 {"SpecialToken": {"id": "[SEP]", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}},
+                 {"SpecialToken": {"id": "[SEP]", "type_id": 1}}],
+        "special_tokens": {t: {"id": t, "ids": [vocab[t]], "tokens": [t]} for t in ["[CLS]", "[SEP]"]},
+    },
+    "decoder": None,
+    "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "[UNK]"},
+}
+folder = os.path.join(HERE, "words", "1")
+os.makedirs(folder, exist_ok=True)
+with open(os.path.join(folder, "tokenizer.json"), "w", encoding="utf-8") as f:
+    json.dump(tokenizer, f, ensure_ascii=False, indent=1)
+ids = torch.ones(2, 8, dtype=torch.int64)
+torch.jit.trace(WordBackbone(len(words)).eval(), (ids, ids, ids * 0)).save(os.path.join(folder, "backbone.pt"))
+manifest = {
+    "schema_version": 1, "name": "words", "version": "1", "description": "OIP test fixture (text input)",
+    "input": {"kind": "text", "text": {"tokenizer": "tokenizer.json", "max_tokens": 8, "pooling": "mean"}},
+    "backbone": {"file": "backbone.pt", "output": "pooled", "feature_size": 5},
+    "heads": [{"name": "topic", "kind": "multiclass", "labels": ["animal", "vehicle"],
+               "layers": [dense(folder, "topic", 0, 2, 5)]}],
+    "unknown": {"method": "none"},
+}
+with open(os.path.join(folder, "bundle.json"), "w") as f:
+    json.dump(manifest, f, indent=2)

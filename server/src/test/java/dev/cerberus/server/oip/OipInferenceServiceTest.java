@@ -192,6 +192,37 @@ class OipInferenceServiceTest {
     assertThat(rawDecisions.toByteArray()).isEqualTo(expected.array());
   }
 
+  // ---- BYTES inputs (UTF-8 texts)
+
+  @Test
+  void bytesTextsAreClassified() {
+    ModelInferRequest request =
+        bytesRequest("words", List.of("The cat".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            "a bus".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            "café".getBytes(java.nio.charset.StandardCharsets.UTF_8)), 3, 1).build();
+    ModelInferResponse resp = server.blocking().modelInfer(request);
+    InferOutputTensor topic = resp.getOutputs(0);
+    assertThat(topic.getName()).isEqualTo("topic");
+    assertThat(topic.getShapeList()).containsExactly(3L, 2L);
+    List<Float> p = topic.getContents().getFp32ContentsList();
+    assertThat(p.get(0) + p.get(1)).isCloseTo(1f, within(1e-5f));
+    // different words, different embeddings, different probabilities
+    assertThat(p.subList(0, 2)).isNotEqualTo(p.subList(2, 4));
+    assertThat(resp.getOutputs(2).getName()).isEqualTo("unknown");
+    assertThat(resp.getOutputs(2).getContents().getBoolContentsList()).containsExactly(false, false, false);
+  }
+
+  @Test
+  void invalidUtf8AndEmptyTextAreRejectedNamingTheItem() {
+    ModelInferRequest invalid =
+        bytesRequest("words", List.of("the cat".getBytes(), new byte[] {(byte) 0xC3, (byte) 0x28}), 2).build();
+    assertStatus(() -> server.blocking().modelInfer(invalid), Status.Code.INVALID_ARGUMENT,
+        "item 1 of input 'input' is not valid UTF-8 text");
+    ModelInferRequest empty = bytesRequest("words", List.of(new byte[0], "dog".getBytes()), 2).build();
+    assertStatus(() -> server.blocking().modelInfer(empty), Status.Code.INVALID_ARGUMENT,
+        "item 0: text is empty");
+  }
+
   // ---- bad input
 
   @Test
