@@ -221,7 +221,7 @@ public final class MultiHeadGraph implements ServableModel {
 
   /**
    * Features (the heads' input, shared source) for a batch: what mahalanobis/knn read and
-   * what the trainer fits heads on.
+   * what the trainer fits heads on. Same threading rule as {@link #forward}.
    */
   public float[][] features(List<PreparedInput> batch) {
     if (batch.isEmpty()) return new float[0][];

@@ -228,6 +228,16 @@ class MultiHeadGraphTest {
   }
 
   @Test
+  void aBackboneThatIsNotTorchScriptIsALoadErrorNamingTheFile() throws Exception {
+    Path dir = FixtureBundles.copyTo(FixtureBundles.SPLIT, tmp);
+    java.nio.file.Files.writeString(dir.resolve("heads/tuned/top.pt"), "not a zip archive");
+    assertThatThrownBy(() -> MultiHeadGraph.load(dir, GraphOptions.defaults()))
+        .isInstanceOf(dev.cerberus.model.bundle.BundleException.class)
+        .hasMessageContaining("heads/tuned/top.pt")
+        .hasMessageContaining("cannot load as TorchScript");
+  }
+
+  @Test
   void unknownDeviceIsALoadError() {
     assertThatThrownBy(
             () -> MultiHeadGraph.load(FixtureBundles.copyTo(FixtureBundles.IMAGE, tmp), new GraphOptions("tpu9", new int[0])))
