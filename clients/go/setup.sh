@@ -3,6 +3,11 @@
 # code generators; no module proxy) and generates its stubs into gopath/src (not committed).
 # Builds in GOPATH mode. Idempotent.
 set -euo pipefail
+# apt-get install, refreshing the package lists once if they are missing or stale.
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q "$@" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "$@" >/dev/null; }
+}
 here="$(cd "$(dirname "$0")" && pwd)"
 protos="$here/../../proto/src/main/proto"
 pkgs=(golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
@@ -11,7 +16,7 @@ missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (apt)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 fi
 src="$here/gopath/src"
 rm -rf "$src/cerberus/v1" "$src/cerberus/oip"

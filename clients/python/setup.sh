@@ -2,14 +2,18 @@
 # Installs the Python client's dependencies (Debian packages, no PyPI) and generates its gRPC
 # stubs into cerberus_client/gen/ (not committed). Idempotent: safe to run again.
 set -euo pipefail
+# apt-get install, refreshing the package lists once if they are missing or stale.
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q "$@" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "$@" >/dev/null; }
+}
 here="$(cd "$(dirname "$0")" && pwd)"
 protos="$here/../../proto/src/main/proto"
 py=/usr/bin/python3
 
 if ! "$py" -c 'import grpc, grpc_tools, google.protobuf' 2>/dev/null; then
   echo "installing python3-grpcio python3-grpc-tools python3-protobuf (apt)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q python3-grpcio python3-grpc-tools python3-protobuf >/dev/null
+  apt_install python3-grpcio python3-grpc-tools python3-protobuf
 fi
 
 gen="$here/cerberus_client/gen"
