@@ -158,9 +158,14 @@ public final class MultiHeadGraph implements ServableModel {
         InputSpec.TEXT.equals(bundle.manifest().input().kind())
             ? bundle.manifest().input().text().buckets()
             : new int[] {1};
+    // twice per shape: TorchScript's profiling executor records a shape on the first run and
+    // optimises for it on the next, so one run alone leaves the slow call to a client
     for (int b : warmUpBatchSizes == null ? new int[0] : warmUpBatchSizes) {
       if (b <= 0) continue;
-      for (int t : lengths) forward(dummyBatch(b, t));
+      for (int t : lengths) {
+        forward(dummyBatch(b, t));
+        forward(dummyBatch(b, t));
+      }
     }
   }
 
