@@ -66,6 +66,9 @@ public final class ModelRepository implements AutoCloseable {
   /** name -> versions newest first; replaced as a whole, read without locks. */
   private volatile Map<String, List<ServedModel>> models = Map.of();
   private volatile List<LoadFailure> failures = List.of();
+  /** Failed bundle folders and the bundle.json time they failed with: not retried until edited. */
+  private final Map<Path, LoadFailure> failedAt = new java.util.HashMap<>();
+  private final Map<Path, java.nio.file.attribute.FileTime> failedTimes = new java.util.HashMap<>();
 
   private ModelRepository(Options options) {
     this.options = options;
@@ -96,6 +99,12 @@ public final class ModelRepository implements AutoCloseable {
         kept.add(existing);
         continue;
       }
+      java.nio.file.attribute.FileTime stamp = modified(versionDir);
+      LoadFailure known = failedAt.get(versionDir);
+      if (known != null && stamp != null && stamp.equals(failedTimes.get(versionDir))) {
+        failed.add(known); // unchanged since it failed: do not log the same error every poll
+        continue;
+      }
       try {
         ServableModel model = options.loader().load(versionDir);
         String declared = model.manifest().name();
@@ -108,10 +117,17 @@ public final class ModelRepository implements AutoCloseable {
             options.observers().forVersion(name, version));
         next.computeIfAbsent(name, k -> new TreeMap<>(NEWEST_FIRST)).put(version, served);
         log.info("loaded model '{}' version {} from {}", name, version, versionDir);
+        failedAt.remove(versionDir);
+        failedTimes.remove(versionDir);
       } catch (BundleException | RuntimeException e) {
         String error = e.getMessage() == null ? e.toString() : e.getMessage();
         log.error("not serving {}: {}", versionDir, error);
-        failed.add(new LoadFailure(name, version, versionDir, error));
+        LoadFailure failure = new LoadFailure(name, version, versionDir, error);
+        failed.add(failure);
+        failedAt.put(versionDir, failure);
+        if (stamp != null) {
+          failedTimes.put(versionDir, stamp);
+        }
       }
     }
     Map<String, List<ServedModel>> published = new LinkedHashMap<>();
@@ -136,6 +152,14 @@ public final class ModelRepository implements AutoCloseable {
     }, "cerberus-retire-" + model.name() + "-" + model.version());
     retirer.setDaemon(true);
     retirer.start();
+  }
+
+  private static java.nio.file.attribute.FileTime modified(Path versionDir) {
+    try {
+      return Files.getLastModifiedTime(versionDir.resolve("bundle.json"));
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private static ServedModel find(Map<String, List<ServedModel>> in, String name, String version) {

@@ -3,6 +3,7 @@ package dev.cerberus.server.inference;
 import dev.cerberus.model.input.ModelInput;
 import dev.cerberus.model.input.PreparedInput;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -68,7 +69,7 @@ final class PendingCall {
 
   private void complete() {
     // Completion runs the caller's response mapping: keep it off the inference thread.
-    List<ItemOutcome> result = Arrays.asList(outcomes);
+    List<ItemOutcome> result = Collections.unmodifiableList(Arrays.asList(outcomes));
     try {
       completion.execute(() -> future.complete(result));
     } catch (RejectedExecutionException shuttingDown) {

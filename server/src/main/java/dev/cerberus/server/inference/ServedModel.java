@@ -7,7 +7,6 @@ import dev.cerberus.model.input.InputRejectedException;
 import dev.cerberus.model.input.ModelInput;
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -214,16 +213,22 @@ public final class ServedModel implements AutoCloseable {
 
   /** After the last chunk: hands the items that survived preprocessing to the batcher. */
   private void enqueue(PendingCall call) {
-    List<Integer> ok = new ArrayList<>();
+    int count = 0;
     for (int i = 0; i < call.size(); i++) {
       if (call.prepared[i] != null) {
-        ok.add(i);
+        count++;
       }
     }
-    if (ok.isEmpty()) {
+    if (count == 0) {
       return; // every item was answered already
     }
-    call.computable = ok.stream().mapToInt(Integer::intValue).toArray();
+    int[] computable = new int[count];
+    for (int i = 0, k = 0; i < call.size(); i++) {
+      if (call.prepared[i] != null) {
+        computable[k++] = i;
+      }
+    }
+    call.computable = computable;
     aggregator.offer(call);
     if (closed) {
       failLeftovers();

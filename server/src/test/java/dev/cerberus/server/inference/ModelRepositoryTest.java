@@ -101,6 +101,9 @@ class ModelRepositoryTest {
     }
     repo.reload();
     assertThat(repo.versions("shapes")).extracting(ServedModel::version).containsExactly("2");
+    // the unchanged broken bundle is still reported, and still not served
+    assertThat(repo.failures()).extracting(ModelRepository.LoadFailure::version)
+        .containsExactly("3");
     assertThat(first.isAccepting()).isFalse();
   }
 
