@@ -118,7 +118,7 @@ public final class OipInferenceService extends GRPCInferenceServiceGrpc.GRPCInfe
   }
 
   @Override
-  public StreamObserver<dev.cerberus.proto.oip.ModelInferRequest> modelStreamInfer(
+  public StreamObserver<ModelInferRequest> modelStreamInfer(
       StreamObserver<ModelStreamInferResponse> out) {
     return new OipStream(repository, out, settings.streamMaxInFlightRequests());
   }
