@@ -6,6 +6,8 @@ import dev.cerberus.server.grpc.TokenAuthInterceptor;
 import dev.cerberus.server.inference.ModelRepository;
 import dev.cerberus.server.metrics.MetricsInterceptor;
 import dev.cerberus.server.metrics.ServerMetrics;
+import dev.cerberus.server.oip.OipInferenceService;
+import dev.cerberus.server.oip.OipSettings;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -72,7 +74,8 @@ public final class CerberusServer implements AutoCloseable {
   static List<BindableService> frontEnds(ModelRepository repository, ServerSettings settings) {
     List<BindableService> services = new ArrayList<>();
     services.add(new ClassifierService(repository, settings.streamMaxInFlight()));
-    services.add(new dev.cerberus.server.oip.OipInferenceService(repository, dev.cerberus.server.oip.OipSettings.defaults()));
+    services.add(new OipInferenceService(repository, new OipSettings(
+        settings.oipStreamMaxInFlightRequests(), OipSettings.defaults().serverVersion())));
     return services;
   }
 

@@ -31,6 +31,8 @@ import java.util.stream.Collectors;
  *     (cerberus.batch.queue-capacity)
  * @param streamMaxInFlight items in flight per ClassifyStream before the server stops reading
  *     (cerberus.stream.max-in-flight)
+ * @param oipStreamMaxInFlightRequests OIP v2 ModelStreamInfer requests computed at once per
+ *     stream before the server stops reading it (cerberus.oip.stream-max-in-flight-requests)
  * @param preprocessThreads decode/tokenize worker threads (cerberus.preprocess.threads)
  * @param intraOpThreads libtorch intra-op threads (cerberus.engine.intra-op-threads)
  * @param graphOptimizer TorchScript profiling optimizer on/off (cerberus.engine.graph-optimizer)
@@ -57,6 +59,7 @@ public record ServerSettings(
     long maxQueueDelayNanos,
     int queueCapacity,
     int streamMaxInFlight,
+    int oipStreamMaxInFlightRequests,
     int preprocessThreads,
     int intraOpThreads,
     boolean graphOptimizer,
@@ -100,6 +103,10 @@ public record ServerSettings(
       new Setting("cerberus.stream.max-in-flight", "--stream-max-in-flight", "256", "N",
           "Items of one ClassifyStream in flight before the server stops reading that stream"
               + " (flow control)."),
+      new Setting("cerberus.oip.stream-max-in-flight-requests",
+          "--oip-stream-max-in-flight-requests", "8", "N",
+          "OIP v2 ModelStreamInfer requests of one stream computed at once before the server"
+              + " stops reading that stream (flow control)."),
       new Setting("cerberus.preprocess.threads", "--preprocess-threads", CORES, "N",
           "Worker threads for decoding, resizing and tokenizing (and completing calls). Default:"
               + " the number of cores."),
@@ -173,6 +180,7 @@ public record ServerSettings(
             * TimeUnit.MILLISECONDS.toNanos(1)),
         r.integer("cerberus.batch.queue-capacity", 1, Integer.MAX_VALUE),
         r.integer("cerberus.stream.max-in-flight", 1, Integer.MAX_VALUE),
+        r.integer("cerberus.oip.stream-max-in-flight-requests", 1, 1 << 16),
         r.integer("cerberus.preprocess.threads", 1, 1024),
         r.integer("cerberus.engine.intra-op-threads", 1, 1024),
         Boolean.parseBoolean(r.choice("cerberus.engine.graph-optimizer", "true", "false")),
@@ -226,8 +234,8 @@ public record ServerSettings(
   /** A copy with another port (tests bind port 0). */
   public ServerSettings withPort(int newPort) {
     return new ServerSettings(host, newPort, modelsDir, maxItemsPerRequest, maxInboundMessageBytes,
-        maxBatchSize, maxQueueDelayNanos, queueCapacity, streamMaxInFlight, preprocessThreads,
-        intraOpThreads, graphOptimizer, device, warmUpBatchSizes, limits, drainTimeout, tlsCert, tlsKey,
+        maxBatchSize, maxQueueDelayNanos, queueCapacity, streamMaxInFlight, oipStreamMaxInFlightRequests,
+        preprocessThreads, intraOpThreads, graphOptimizer, device, warmUpBatchSizes, limits, drainTimeout, tlsCert, tlsKey,
         tlsClientCa, authToken, metricsPort, reloadInterval);
   }
 
