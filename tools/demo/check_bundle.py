@@ -103,7 +103,7 @@ def main():
     for f, pi, s in zip(files, p, score):
         label = os.path.basename(os.path.dirname(f))
         decision = "unknown" if s > thr else dec_head["labels"][int(pi.argmax())]
-        print(f"{os.path.relpath(f, folder):28s} {decision:8s} p={pi.max():.4f} ood={s:.4f}")
+        print(f"{os.path.relpath(f, folder):28s} {decision:8s} p={pi.max():.6f} ood={s:.6f}")
         st = summary.setdefault(label, {"n": 0, "right": 0, "unknown": 0})
         st["n"] += 1
         st["unknown"] += decision == "unknown"
