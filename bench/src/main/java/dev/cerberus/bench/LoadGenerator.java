@@ -73,6 +73,8 @@ final class LoadGenerator implements AutoCloseable {
     volatile long measureStart;
     final List<ClassifyRequest[]> requestsByModel = new ArrayList<>();
     final AtomicLong cursor = new AtomicLong();
+    /** Every call of the run starts in this context; cancelled after a short drain at the end. */
+    final io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
 
     Run(LoadSpec spec) {
       this.spec = spec;
@@ -90,6 +92,7 @@ final class LoadGenerator implements AutoCloseable {
     }
 
     void error(String message) {
+      if (stop) return; // cancelled at the end of the run
       errors.incrementAndGet();
       firstError.compareAndSet(null, message);
     }
@@ -141,12 +144,19 @@ final class LoadGenerator implements AutoCloseable {
     double seconds = (System.nanoTime() - run.measureStart) / 1e9;
     long items = run.items.get();
     long reqs = run.requests.get();
+    long errors = run.errors.get();
+    String firstError = run.firstError.get();
+    run.measuring = false;
     run.stop = true;
     if (scheduler != null) scheduler.join(5000);
     for (Object h : handles) ((StreamUser) h).finish();
-    long drainEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    // let answers in flight arrive, then cancel the rest so no queued work spills into the next run
+    long drainEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (run.outstanding.get() > 0 && System.nanoTime() < drainEnd) Thread.sleep(10);
-    return new Result(items, reqs, run.errors.get(), run.firstError.get(), seconds, run.latency.copy());
+    run.context.cancel(null);
+    long cancelEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (run.outstanding.get() > 0 && System.nanoTime() < cancelEnd) Thread.sleep(10);
+    return new Result(items, reqs, errors, firstError, seconds, run.latency.copy());
   }
 
   // ---- unary -------------------------------------------------------------------------------
@@ -190,7 +200,7 @@ final class LoadGenerator implements AutoCloseable {
     run.issued.incrementAndGet();
     for (int m = 0; m < fan; m++) {
       ClassifyRequest req = run.requestsByModel.get(m)[slot];
-      stub.withDeadlineAfter(60, TimeUnit.SECONDS).classify(req, new StreamObserver<>() {
+      StreamObserver<ClassifyResponse> observer = new StreamObserver<>() {
         @Override
         public void onNext(ClassifyResponse r) {
           for (ItemResult ir : r.getResultsList()) {
@@ -220,7 +230,8 @@ final class LoadGenerator implements AutoCloseable {
             then.run();
           }
         }
-      });
+      };
+      run.context.run(() -> stub.withDeadlineAfter(60, TimeUnit.SECONDS).classify(req, observer));
     }
   }
 
@@ -258,7 +269,7 @@ final class LoadGenerator implements AutoCloseable {
 
     void start() {
       run.outstanding.incrementAndGet();
-      stub.classifyStream(this);
+      run.context.run(() -> stub.classifyStream(this));
       synchronized (this) {
         sendMore();
       }

@@ -28,11 +28,44 @@ public final class OfflineMain {
   private OfflineMain() {}
 
   public static void main(String[] args) throws Exception {
+    body(args);
+  }
+
+  interface Body {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs the timed part the way the server does: the model is loaded on the main thread (where
+   * DJL initialises the engine and its per-thread settings) and forward runs on another thread
+   * (the server's inference thread). -Dcerberus.bench.offline.same-thread=true keeps it on main.
+   */
+  static void onInferenceThread(Body body) throws Exception {
+    if (Boolean.getBoolean("cerberus.bench.offline.same-thread")) {
+      body.run();
+      return;
+    }
+    Exception[] failure = new Exception[1];
+    Thread t = new Thread(() -> {
+      try {
+        if (Boolean.getBoolean("cerberus.bench.offline.apply-thread-settings")) applyThreadSettings();
+        body.run();
+      } catch (Exception e) {
+        failure[0] = e;
+      }
+    }, "offline-inference");
+    t.start();
+    t.join();
+    if (failure[0] != null) throw failure[0];
+  }
+
+  static void body(String[] args) throws Exception {
     Path bundle = Path.of(args[0]);
     List<Item> items = Workload.items(args[1]);
     int[] sizes = Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray();
-    double seconds = Double.parseDouble(args[3]);
-    double warmUp = Double.parseDouble(args[4]);
+    boolean interactive = "interactive".equals(args[3]);
+    double seconds = interactive ? 0 : Double.parseDouble(args[3]);
+    double warmUp = interactive ? 0 : Double.parseDouble(args[4]);
     ObjectMapper json = new ObjectMapper();
     ObjectNode out = json.createObjectNode();
     out.put("bundle", bundle.toString());
@@ -40,7 +73,7 @@ public final class OfflineMain {
     out.put("intra_op_threads", System.getProperty("ai.djl.pytorch.num_threads"));
     out.put("graph_optimizer", System.getProperty("ai.djl.pytorch.graph_optimizer", "true (default)"));
     ArrayNode results = out.putArray("results");
-    if ("interactive".equals(args[3])) {
+    if (interactive) {
       interactive(bundle, items, sizes, json);
       return;
     }
@@ -50,6 +83,7 @@ public final class OfflineMain {
       for (Item it : items) inputs.add(toInput(it));
       List<PreparedInput> prepared = new ArrayList<>();
       for (ModelInput in : inputs) prepared.add(model.prepare(in, limits));
+      onInferenceThread(() -> {
       for (int b : sizes) {
         List<List<PreparedInput>> batches = new ArrayList<>();
         List<List<ModelInput>> raw = new ArrayList<>();
@@ -98,6 +132,7 @@ public final class OfflineMain {
         System.err.printf("offline B=%d: %.1f items/s (forward), %.1f items/s (prepare+forward), batch p50 %.1f ms%n",
             b, n / fwdSeconds, m / prepSeconds, batchMs.get(batchMs.size() / 2));
       }
+      });
     }
     System.out.println(json.writeValueAsString(out));
     System.exit(0);
@@ -116,6 +151,7 @@ public final class OfflineMain {
       for (Item it : items) prepared.add(model.prepare(toInput(it), limits));
       System.out.println("ready");
       System.out.flush();
+      onInferenceThread(() -> {
       String line;
       int s = 0;
       while ((line = in.readLine()) != null && !line.startsWith("quit")) {
@@ -151,8 +187,22 @@ public final class OfflineMain {
         System.out.println(json.writeValueAsString(r));
         System.out.flush();
       }
+      });
     }
     System.exit(0);
+  }
+
+  /**
+   * libtorch's intra-op thread count (OpenMP) and TorchScript's graph-executor flag are
+   * per-thread: DJL applies ai.djl.pytorch.num_threads / graph_optimizer only on the thread that
+   * initialises the engine. This applies them to the calling thread too (for measuring).
+   */
+  static void applyThreadSettings() throws Exception {
+    Class<?> jni = Class.forName("ai.djl.pytorch.jni.JniUtils");
+    String n = System.getProperty("ai.djl.pytorch.num_threads");
+    if (n != null) jni.getMethod("setNumThreads", int.class).invoke(null, Integer.parseInt(n));
+    String g = System.getProperty("ai.djl.pytorch.graph_optimizer");
+    if (g != null) jni.getMethod("setGraphExecutorOptimize", boolean.class).invoke(null, Boolean.parseBoolean(g));
   }
 
   static ModelInput toInput(Item it) {

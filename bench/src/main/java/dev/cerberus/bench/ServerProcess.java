@@ -47,6 +47,11 @@ final class ServerProcess implements AutoCloseable {
   /** java [jvmArgs] -jar serverJar serve --host 127.0.0.1 --port 0 --metrics-port 0 --models dir [args]. */
   static ServerProcess startCerberus(Path serverJar, Path models, List<String> jvmArgs, List<String> args,
       Path log) throws IOException {
+    return startCerberus(serverJar, models, jvmArgs, args, log, Map.of());
+  }
+
+  static ServerProcess startCerberus(Path serverJar, Path models, List<String> jvmArgs, List<String> args,
+      Path log, Map<String, String> env) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBin());
     cmd.addAll(jvmArgs);
@@ -55,7 +60,7 @@ final class ServerProcess implements AutoCloseable {
     cmd.addAll(List.of("serve", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0",
         "--models", models.toString()));
     cmd.addAll(args);
-    return start(cmd, log, Duration.ofSeconds(300));
+    return start(cmd, log, Duration.ofSeconds(300), env);
   }
 
   /** The naive Python peer (bench/peer/peer_server.py). */
@@ -64,18 +69,20 @@ final class ServerProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", script.toString(), "--port", "0",
         "--stubs", stubs.toString(), "--models", models.toString()));
     cmd.addAll(args);
-    return start(cmd, log, Duration.ofSeconds(300));
+    return start(cmd, log, Duration.ofSeconds(300), Map.of());
   }
 
   static String javaBin() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  private static ServerProcess start(List<String> cmd, Path log, Duration timeout) throws IOException {
+  private static ServerProcess start(List<String> cmd, Path log, Duration timeout, Map<String, String> env)
+      throws IOException {
     Files.createDirectories(log.toAbsolutePath().getParent());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("DJL_OFFLINE", "true");
     pb.environment().put("OPT_OUT_TRACKING", "true");
+    pb.environment().putAll(env);
     Process p = pb.start();
     CompletableFuture<int[]> ports = new CompletableFuture<>();
     Thread pump = new Thread(() -> {
