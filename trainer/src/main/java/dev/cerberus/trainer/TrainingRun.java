@@ -223,6 +223,10 @@ public final class TrainingRun {
         gate ? c.gate().name() : null, gate ? headNames.indexOf(c.gate().name()) : -1,
         sets.get("train").features(), decisionTrainLabels, c.ood().temperature(), c.ood().knnK(),
         c.ood().knnBankSize(), c.ood().mahalanobisShrinkage(), c.seed());
+    // training rows are never scored: calibration and evaluation read only held-out sets
+    Map<String, FeatureSet> scored = new LinkedHashMap<>(sets);
+    scored.remove("train");
+    scored.remove("outliers-train");
     Map<String, FittedScore> fitted = new LinkedHashMap<>();
     Map<String, Map<String, double[]>> scores = new LinkedHashMap<>();
     for (String m : c.ood().methods()) {
@@ -232,20 +236,25 @@ public final class TrainingRun {
       long s0 = System.nanoTime();
       FittedScore fs = OodFitter.fit(m, fitIn);
       fitted.put(m, fs);
-      scores.put(m, scoreAll(fs, sets, logits));
+      scores.put(m, scoreAll(fs, scored, logits));
       log.printf("ood %-12s fitted and scored in %.1fs%n", m, (System.nanoTime() - s0) / 1e9);
     }
     if (c.ood().methods().contains("fusion")) {
       List<FittedScore> parts = new ArrayList<>();
       List<double[]> valScores = new ArrayList<>();
+      List<Map<String, double[]>> partScores = new ArrayList<>();
       for (String m : c.ood().fusion()) {
         FittedScore fs = fitted.containsKey(m) ? fitted.get(m) : OodFitter.fit(m, fitIn);
+        Map<String, double[]> ps = scores.containsKey(m) ? scores.get(m) : scoreAll(fs, scored, logits);
         parts.add(fs);
-        valScores.add(scoreAll(fs, Map.of("val", sets.get("val")), logits).get("val"));
+        partScores.add(ps);
+        valScores.add(ps.get("val"));
       }
       FittedScore fusion = OodFitter.fuse(parts, valScores, decisionHead);
       fitted.put("fusion", fusion);
-      scores.put("fusion", scoreAll(fusion, sets, logits));
+      // the served fusion formula (OodScorers.fusion: sum_i w_i (s_i - mean_i) / std_i) applied
+      // to the component scores already computed, instead of running every component again
+      scores.put("fusion", OodFitter.fusedScores(fusion, partScores));
     }
 
     // 6. calibration on in-distribution validation, 7. evaluation on held-out sets

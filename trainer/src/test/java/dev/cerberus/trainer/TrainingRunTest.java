@@ -132,6 +132,8 @@ class TrainingRunTest {
     }
     Files.writeString(dir.resolve("grey/corrupt.png"), "not a png"); // skipped and counted
     Files.writeString(dir.resolve("tiny.yaml"), CONFIG);
+    Files.createDirectories(dir.resolve("out/tiny/3"));
+    Files.writeString(dir.resolve("out/tiny/3/MODEL_CARD.md"), "kept across rebuilds");
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     bundle = new TrainingRun(ConfigLoader.load(dir.resolve("tiny.yaml")), new PrintStream(log)).run();
     firstLog = log.toString();
@@ -202,6 +204,7 @@ class TrainingRunTest {
     assertThat(m.path("sets").path("evaluation_ood").get(0).asText()).isEqualTo("checkers");
     assertThat(m.path("extraction").path("corrupt_skipped").asInt()).isEqualTo(1);
     assertThat(m.path("unknown").path("validation_tpr").asDouble()).isBetween(0.9, 0.92);
+    assertThat(bundle.resolve("MODEL_CARD.md")).hasContent("kept across rebuilds");
     String html = Files.readString(bundle.resolve("report.html"));
     assertThat(html).contains("data:image/png;base64,").contains("Confusion matrix: colour")
         .contains("Training outliers").contains("checkers");

@@ -109,6 +109,30 @@ public final class OodFitter {
     return new FittedScore("fusion", OodScorers.fusion(scorers, w, mean, std), fused, files);
   }
 
+  /**
+   * Fusion scores from the components' scores, in the same order of operations as
+   * {@code OodScorers.fusion} (so the values equal what the server computes per item).
+   */
+  public static Map<String, double[]> fusedScores(FittedScore fusion,
+      List<Map<String, double[]>> partScores) {
+    List<UnknownPolicy> parts = fusion.policy().scores();
+    Map<String, double[]> out = new LinkedHashMap<>();
+    for (String set : partScores.get(0).keySet()) {
+      int n = partScores.get(0).get(set).length;
+      double[] s = new double[n];
+      for (int i = 0; i < n; i++) {
+        double v = 0;
+        for (int p = 0; p < parts.size(); p++) {
+          UnknownPolicy q = parts.get(p);
+          v += q.weight() * (partScores.get(p).get(set)[i] - q.mean()) / q.std();
+        }
+        s[i] = v;
+      }
+      out.put(set, s);
+    }
+    return out;
+  }
+
   /** The policy with the calibrated threshold and target filled in. */
   public static UnknownPolicy calibrated(UnknownPolicy p, double threshold, double tpr) {
     return new UnknownPolicy(p.method(), p.head(), threshold, tpr, p.temperature(), p.gateHead(),

@@ -125,6 +125,14 @@ public final class BundleOutput {
         throw new IOException("written bundle fails validation: " + e.getMessage(), e);
       }
       if (Files.exists(out)) {
+        // keep what people put beside a bundle (model card, licence notices) across a rebuild
+        try (Stream<Path> old = Files.list(out)) {
+          for (Path p : old.filter(Files::isRegularFile).toList()) {
+            if (!Files.exists(tmp.resolve(p.getFileName()))) {
+              Files.copy(p, tmp.resolve(p.getFileName()));
+            }
+          }
+        }
         deleteTree(out);
       }
       Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);

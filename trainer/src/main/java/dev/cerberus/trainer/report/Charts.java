@@ -30,8 +30,10 @@ public final class Charts {
     return ch;
   }
 
-  public static String trainingCurves(List<Double> train, List<Double> val, int bestEpoch) throws IOException {
-    XYChart ch = chart("Training curves (best epoch " + bestEpoch + ")", "epoch", "loss (sum over heads)");
+  public static String trainingCurves(List<Double> train, List<Double> val, String bestEpochs)
+      throws IOException {
+    XYChart ch = chart("Training curves (best epoch per head " + bestEpochs + ")", "epoch",
+        "loss (sum over heads)");
     ch.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
     double[] x = new double[train.size()];
     for (int i = 0; i < x.length; i++) {

@@ -60,7 +60,11 @@ public final class MetricsJson {
     m.put("sets", sets);
     Map<String, Object> training = new LinkedHashMap<>();
     training.put("epochs_run", r.history().trainLoss().size());
-    training.put("best_epoch", r.history().bestEpoch());
+    Map<String, Integer> best = new LinkedHashMap<>();
+    for (int i = 0; i < r.headNames().size(); i++) {
+      best.put(r.headNames().get(i), r.history().bestEpochs().get(i));
+    }
+    training.put("best_epoch", best);
     training.put("stopped_early", r.history().stoppedEarly());
     training.put("train_loss", r.history().trainLoss());
     training.put("val_loss", r.history().valLoss());

@@ -111,9 +111,9 @@ public final class ReportHtml {
       }
     }
     h.append("<h2>Training</h2>").append(img(Charts.trainingCurves(r.history().trainLoss(),
-        r.history().valLoss(), r.history().bestEpoch())));
-    h.append(String.format(Locale.ROOT, "<p>%d epochs run, best epoch %d kept%s, %.1f s.</p>",
-        r.history().trainLoss().size(), r.history().bestEpoch(),
+        r.history().valLoss(), r.history().bestEpochs().toString())));
+    h.append(String.format(Locale.ROOT, "<p>%d epochs run, best epoch per head %s kept%s, %.1f s.</p>",
+        r.history().trainLoss().size(), esc(r.headNames() + " = " + r.history().bestEpochs()),
         r.history().stoppedEarly() ? " (early stop)" : "", r.history().seconds()));
     h.append("</body></html>\n");
     return h.toString();

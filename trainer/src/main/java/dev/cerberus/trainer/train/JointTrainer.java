@@ -41,10 +41,19 @@ public final class JointTrainer {
     }
     List<Double> trainCurve = new ArrayList<>();
     List<Double> valCurve = new ArrayList<>();
-    double best = Double.POSITIVE_INFINITY;
-    int bestEpoch = -1;
+    // heads share no parameters, so each keeps its own best epoch; training stops when no
+    // head has improved for `patience` epochs
+    int heads = tasks.size();
+    double[] best = new double[heads];
+    int[] bestEpoch = new int[heads];
+    java.util.Arrays.fill(best, Double.POSITIVE_INFINITY);
+    java.util.Arrays.fill(bestEpoch, -1);
     List<double[][][]> bestW = new ArrayList<>();
     List<double[][]> bestB = new ArrayList<>();
+    for (HeadNet net : nets) {
+      bestW.add(net.copyWeights());
+      bestB.add(net.copyBiases());
+    }
     boolean early = false;
     for (int epoch = 0; epoch < settings.epochs(); epoch++) {
       shuffle(order, rng);
@@ -58,7 +67,7 @@ public final class JointTrainer {
           x[j - from] = train.x()[order[j]];
           out[j - from] = train.outlier()[order[j]];
         }
-        for (int t = 0; t < tasks.size(); t++) {
+        for (int t = 0; t < heads; t++) {
           int[] all = train.labels().get(t);
           int[] y = new int[to - from];
           for (int j = from; j < to; j++) {
@@ -75,20 +84,22 @@ public final class JointTrainer {
         batches++;
       }
       double trainLoss = sum / Math.max(batches, 1);
-      double valLoss = loss(tasks, nets, weights, val);
+      double[] perHead = headLosses(tasks, nets, weights, val);
+      double valLoss = java.util.Arrays.stream(perHead).sum();
       trainCurve.add(trainLoss);
       valCurve.add(valLoss);
       log.printf("epoch %3d  train loss %.4f  val loss %.4f%n", epoch + 1, trainLoss, valLoss);
-      if (valLoss < best - 1e-6) {
-        best = valLoss;
-        bestEpoch = epoch;
-        bestW.clear();
-        bestB.clear();
-        for (HeadNet net : nets) {
-          bestW.add(net.copyWeights());
-          bestB.add(net.copyBiases());
+      boolean anyRecent = false;
+      for (int t = 0; t < heads; t++) {
+        if (perHead[t] < best[t] - 1e-6) {
+          best[t] = perHead[t];
+          bestEpoch[t] = epoch;
+          bestW.set(t, nets.get(t).copyWeights());
+          bestB.set(t, nets.get(t).copyBiases());
         }
-      } else if (epoch - bestEpoch >= settings.patience()) {
+        anyRecent |= epoch - bestEpoch[t] < settings.patience();
+      }
+      if (!anyRecent) {
         early = true;
         break;
       }
@@ -96,20 +107,24 @@ public final class JointTrainer {
     for (int t = 0; t < nets.size(); t++) {
       nets.get(t).restore(bestW.get(t), bestB.get(t));
     }
-    return new Trained(nets, new TrainingHistory(trainCurve, valCurve, bestEpoch + 1, early,
+    List<Integer> bestEpochs = new ArrayList<>();
+    for (int e : bestEpoch) {
+      bestEpochs.add(e + 1);
+    }
+    return new Trained(nets, new TrainingHistory(trainCurve, valCurve, bestEpochs, early,
         (System.nanoTime() - t0) / 1e9));
   }
 
-  /** Sum over heads of the full-set masked loss (no class weights: the plain validation loss). */
-  public double loss(List<HeadTask> tasks, List<HeadNet> nets, List<double[]> weights,
+  /** Per head, the full-set masked loss (with the training class weights). */
+  public double[] headLosses(List<HeadTask> tasks, List<HeadNet> nets, List<double[]> weights,
       TrainingSet set) {
-    double total = 0;
+    double[] total = new double[tasks.size()];
     for (int t = 0; t < tasks.size(); t++) {
       double[][] logits = new double[set.size()][];
       for (int i = 0; i < set.size(); i++) {
         logits[i] = nets.get(t).logits(set.x()[i]);
       }
-      total += MaskedLoss.compute(tasks.get(t).binary(), logits, set.labels().get(t),
+      total[t] = MaskedLoss.compute(tasks.get(t).binary(), logits, set.labels().get(t),
           weights.get(t), tasks.get(t).outlierExposure() ? set.outlier() : null,
           settings.oeLambda()).loss();
     }

@@ -2,6 +2,15 @@ package dev.cerberus.trainer.train;
 
 import java.util.List;
 
-/** Per epoch: mean training loss and validation loss (sum over heads); the epoch kept. */
-public record TrainingHistory(List<Double> trainLoss, List<Double> valLoss, int bestEpoch,
-    boolean stoppedEarly, double seconds) {}
+/**
+ * Per epoch: mean training loss and validation loss (sum over heads); per head, the epoch whose
+ * weights were kept (1-based).
+ */
+public record TrainingHistory(List<Double> trainLoss, List<Double> valLoss,
+    List<Integer> bestEpochs, boolean stoppedEarly, double seconds) {
+  public TrainingHistory {
+    trainLoss = List.copyOf(trainLoss);
+    valLoss = List.copyOf(valLoss);
+    bestEpochs = List.copyOf(bestEpochs);
+  }
+}
