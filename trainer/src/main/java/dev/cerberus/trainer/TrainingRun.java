@@ -189,11 +189,30 @@ public final class TrainingRun {
     if (gate) {
       tasks.add(new HeadTask(c.gate().name(), true, sizes(f, c.gate().hidden(), 1), false));
     }
-    double[] mean = new double[f];
-    double[] std = new double[f];
-    standardisation(List.of(sets.get("train"), sets.get("outliers-train")), mean, std);
-    TrainingSet train = trainingSet(sets.get("train"), sets.get("outliers-train"), mean, std, gate);
-    TrainingSet val = trainingSet(sets.get("val"), sets.get("outliers-val"), mean, std, gate);
+    List<int[]> trainLabels = taskLabels(sets.get("train"), sets.get("outliers-train"), gate);
+    List<double[]> means = new ArrayList<>();
+    List<double[]> stds = new ArrayList<>();
+    float[][] trainRows = rows(sets.get("train"), sets.get("outliers-train"));
+    int idRows = sets.get("train").size();
+    for (int t = 0; t < tasks.size(); t++) {
+      // the rows this head trains on: its labelled rows, plus the outliers it is pushed on
+      boolean usesOutliers = tasks.get(t).outlierExposure() || (gate && t == tasks.size() - 1);
+      boolean[] used = new boolean[trainRows.length];
+      for (int i = 0; i < used.length; i++) {
+        used[i] = trainLabels.get(t)[i] != MaskedLoss.NO_LABEL || (usesOutliers && i >= idRows);
+      }
+      double[] mean = new double[f];
+      double[] std = new double[f];
+      standardisation(trainRows, used, mean, std);
+      means.add(mean);
+      stds.add(std);
+    }
+    TrainingSet train = new TrainingSet(standardise(trainRows, means, stds),
+        outlierFlags(sets.get("train"), sets.get("outliers-train")), trainLabels);
+    TrainingSet val = new TrainingSet(
+        standardise(rows(sets.get("val"), sets.get("outliers-val")), means, stds),
+        outlierFlags(sets.get("val"), sets.get("outliers-val")),
+        taskLabels(sets.get("val"), sets.get("outliers-val"), gate));
     var ts = c.training();
     TrainingSettings settings = new TrainingSettings(ts.epochs(), ts.learningRate(),
         ts.weightDecay(), ts.batchSize(), ts.oeLambda(), "balanced".equals(ts.classWeighting()),
@@ -203,7 +222,7 @@ public final class TrainingRun {
     JointTrainer.Trained trained = new JointTrainer(settings, log).train(tasks, train, val);
     List<List<DenseLayer>> layers = new ArrayList<>();
     for (int t = 0; t < tasks.size(); t++) {
-      layers.add(denseLayers(trained.nets().get(t), mean, std));
+      layers.add(denseLayers(trained.nets().get(t), means.get(t), stds.get(t)));
     }
     List<String> headNames = tasks.stream().map(HeadTask::name).toList();
 
@@ -356,38 +375,70 @@ public final class TrainingRun {
     return s;
   }
 
-  /** Per-feature mean and standard deviation over the training rows (folded into layer 0). */
-  private static void standardisation(List<FeatureSet> sets, double[] mean, double[] std) {
+  /** Per-feature mean and standard deviation over the used rows (folded into layer 0). */
+  private static void standardisation(float[][] rows, boolean[] used, double[] mean, double[] std) {
     int n = 0;
-    for (FeatureSet s : sets) {
-      for (float[] r : s.features()) {
-        n++;
-        for (int j = 0; j < r.length; j++) {
-          mean[j] += r[j];
-        }
+    for (int i = 0; i < rows.length; i++) {
+      if (!used[i]) {
+        continue;
+      }
+      n++;
+      for (int j = 0; j < mean.length; j++) {
+        mean[j] += rows[i][j];
       }
     }
     for (int j = 0; j < mean.length; j++) {
-      mean[j] /= n;
+      mean[j] /= Math.max(n, 1);
     }
-    for (FeatureSet s : sets) {
-      for (float[] r : s.features()) {
-        for (int j = 0; j < r.length; j++) {
-          std[j] += (r[j] - mean[j]) * (r[j] - mean[j]);
-        }
+    for (int i = 0; i < rows.length; i++) {
+      if (!used[i]) {
+        continue;
+      }
+      for (int j = 0; j < std.length; j++) {
+        std[j] += (rows[i][j] - mean[j]) * (rows[i][j] - mean[j]);
       }
     }
     for (int j = 0; j < std.length; j++) {
       // a floor keeps always-zero ReLU features from blowing up their weights
-      std[j] = Math.max(Math.sqrt(std[j] / n), 1e-2);
+      std[j] = Math.max(Math.sqrt(std[j] / Math.max(n, 1)), 1e-2);
     }
   }
 
-  private TrainingSet trainingSet(FeatureSet id, FeatureSet outliers, double[] mean, double[] std,
-      boolean gate) {
+  private static float[][] rows(FeatureSet id, FeatureSet outliers) {
+    float[][] r = new float[id.size() + outliers.size()][];
+    System.arraycopy(id.features(), 0, r, 0, id.size());
+    System.arraycopy(outliers.features(), 0, r, id.size(), outliers.size());
+    return r;
+  }
+
+  private static boolean[] outlierFlags(FeatureSet id, FeatureSet outliers) {
+    boolean[] out = new boolean[id.size() + outliers.size()];
+    java.util.Arrays.fill(out, id.size(), out.length, true);
+    return out;
+  }
+
+  private static List<double[][]> standardise(float[][] rows, List<double[]> means,
+      List<double[]> stds) {
+    List<double[][]> out = new ArrayList<>();
+    for (int t = 0; t < means.size(); t++) {
+      double[] mean = means.get(t);
+      double[] std = stds.get(t);
+      double[][] x = new double[rows.length][];
+      for (int i = 0; i < rows.length; i++) {
+        double[] z = new double[mean.length];
+        for (int j = 0; j < z.length; j++) {
+          z[j] = (rows[i][j] - mean[j]) / std[j];
+        }
+        x[i] = z;
+      }
+      out.add(x);
+    }
+    return out;
+  }
+
+  /** Per task: ID rows' labels, outliers unlabelled; the gate's labels are in (0) / out (1). */
+  private List<int[]> taskLabels(FeatureSet id, FeatureSet outliers, boolean gate) {
     int n = id.size() + outliers.size();
-    double[][] x = new double[n][];
-    boolean[] out = new boolean[n];
     List<int[]> labels = new ArrayList<>();
     for (HeadSpec h : c.heads()) {
       int[] y = new int[n];
@@ -398,21 +449,10 @@ public final class TrainingRun {
     }
     if (gate) {
       int[] y = new int[n];
-      for (int i = id.size(); i < n; i++) {
-        y[i] = 1;
-      }
+      java.util.Arrays.fill(y, id.size(), n, 1);
       labels.add(y);
     }
-    for (int i = 0; i < n; i++) {
-      float[] r = i < id.size() ? id.features()[i] : outliers.features()[i - id.size()];
-      double[] z = new double[r.length];
-      for (int j = 0; j < r.length; j++) {
-        z[j] = (r[j] - mean[j]) / std[j];
-      }
-      x[i] = z;
-      out[i] = i >= id.size();
-    }
-    return new TrainingSet(x, out, labels);
+    return labels;
   }
 
   /** Label indices of one head's task, {@link MaskedLoss#NO_LABEL} where a sample has none. */

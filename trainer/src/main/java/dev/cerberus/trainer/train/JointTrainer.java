@@ -61,13 +61,15 @@ public final class JointTrainer {
       int batches = 0;
       for (int from = 0; from < n; from += settings.batchSize()) {
         int to = Math.min(from + settings.batchSize(), n);
-        double[][] x = new double[to - from][];
         boolean[] out = new boolean[to - from];
         for (int j = from; j < to; j++) {
-          x[j - from] = train.x()[order[j]];
           out[j - from] = train.outlier()[order[j]];
         }
         for (int t = 0; t < heads; t++) {
+          double[][] x = new double[to - from][];
+          for (int j = from; j < to; j++) {
+            x[j - from] = train.x().get(t)[order[j]];
+          }
           int[] all = train.labels().get(t);
           int[] y = new int[to - from];
           for (int j = from; j < to; j++) {
@@ -122,7 +124,7 @@ public final class JointTrainer {
     for (int t = 0; t < tasks.size(); t++) {
       double[][] logits = new double[set.size()][];
       for (int i = 0; i < set.size(); i++) {
-        logits[i] = nets.get(t).logits(set.x()[i]);
+        logits[i] = nets.get(t).logits(set.x().get(t)[i]);
       }
       total[t] = MaskedLoss.compute(tasks.get(t).binary(), logits, set.labels().get(t),
           weights.get(t), tasks.get(t).outlierExposure() ? set.outlier() : null,
