@@ -72,6 +72,10 @@ final class FullRun implements Callable<Integer> {
     settings.put("input", "PNG 28x28 Fashion-MNIST samples (" + images + "), resized to 96x96 RGB by the server");
     settings.put("backbone", "MobileNetV2 (models/fashion/1/backbone.pt), 1280-d pooled features");
     settings.put("intra_op_threads", Runtime.getRuntime().availableProcessors());
+    java.util.TreeSet<Integer> ws = new java.util.TreeSet<>();
+    for (String w : warmSizes.split(",")) if (Integer.parseInt(w.trim()) <= batch) ws.add(Integer.parseInt(w.trim()));
+    ws.add(batch);
+    warmSizes = ws.stream().map(String::valueOf).collect(Collectors.joining(","));
     List<String> serveArgs = List.of("--max-batch-size", String.valueOf(batch), "--max-queue-delay-ms",
         String.valueOf(queueDelayMs), "--warm-up-batch-sizes", warmSizes);
     settings.put("serve_args", String.join(" ", serveArgs));
@@ -228,9 +232,23 @@ final class FullRun implements Callable<Integer> {
     }
     doc.set("offline", offlineRows);
 
-    if (on("memory")) MemoryRun.run(this, doc, ratios, raw, serveArgs);
-
-    if (on("text")) textScenario(ratios, raw, serveArgs);
+    // a failure of one of these still writes everything measured so far
+    if (on("memory")) {
+      try {
+        MemoryRun.run(this, doc, ratios, raw, serveArgs);
+      } catch (Exception e) {
+        e.printStackTrace();
+        doc.put("memory_failed", String.valueOf(e.getMessage()));
+      }
+    }
+    if (on("text")) {
+      try {
+        textScenario(ratios, raw, serveArgs);
+      } catch (Exception e) {
+        e.printStackTrace();
+        doc.put("text_failed", String.valueOf(e.getMessage()));
+      }
+    }
 
     doc.put("finished", Instant.now().toString());
     doc.set("scenarios", rows);
@@ -304,7 +322,8 @@ final class FullRun implements Callable<Integer> {
     bundle("text", "--minilm", m.toString(), "--buckets", "128", "--out", repo.resolve("text-nobuckets/1").toString());
     List<String> args = new ArrayList<>(serveArgs);
     int i = args.indexOf("--warm-up-batch-sizes");
-    args.set(i + 1, "1,8,16,32"); // per bucket; the graph warms every bucket length at each size
+    args.set(i + 1, java.util.stream.Stream.of(1, 8, 16, 32).filter(b -> b <= batch).map(String::valueOf)
+        .collect(Collectors.joining(","))); // per bucket: the graph warms every bucket length at each size
     try (ServerProcess srv = ServerProcess.startCerberus(serverJar, repo, jvmArgs, args, work.resolve("server-text.log"));
         LoadGenerator gen = new LoadGenerator(srv.port, Workload.items("text:mixed"))) {
       ObjectNode per = doc.putObject("text_ratios_per_round");
