@@ -158,19 +158,9 @@ public final class BenchMain implements Callable<Integer> {
   /** Runs {@link OfflineMain} in a child JVM with the server jar on the class path. */
   static ObjectNode offline(Path serverJar, List<String> jvmArgs, Path bundle, String workload, String sizes,
       double seconds, double warmUp) throws Exception {
-    String self = Path.of(OfflineMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    List<String> cmd = new ArrayList<>(List.of(ServerProcess.javaBin()));
-    cmd.addAll(jvmArgs);
-    cmd.add("-Dai.djl.offline=true");
-    if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Dai.djl.pytorch.num_threads"))) {
-      cmd.add("-Dai.djl.pytorch.num_threads=" + Runtime.getRuntime().availableProcessors());
-    }
-    cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
-    cmd.addAll(List.of("-cp", serverJar + ":" + self, OfflineMain.class.getName(), bundle.toString(), workload,
-        sizes, String.valueOf(seconds), String.valueOf(warmUp)));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
-    pb.environment().put("DJL_OFFLINE", "true");
-    pb.environment().put("OPT_OUT_TRACKING", "true");
+    ProcessBuilder pb = OfflineChild.processFor(serverJar, jvmArgs,
+        List.of(bundle.toString(), workload, sizes, String.valueOf(seconds), String.valueOf(warmUp)))
+        .redirectError(ProcessBuilder.Redirect.INHERIT);
     Process p = pb.start();
     String stdout = new String(p.getInputStream().readAllBytes());
     int rc = p.waitFor();

@@ -20,19 +20,9 @@ final class OfflineChild implements AutoCloseable {
 
   OfflineChild(Path serverJar, List<String> jvmArgs, Path bundle, String workload, String warmSizes, Path log)
       throws Exception {
-    String self = Path.of(OfflineMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    List<String> cmd = new ArrayList<>(List.of(ServerProcess.javaBin()));
-    cmd.addAll(jvmArgs);
-    cmd.add("-Dai.djl.offline=true");
-    if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Dai.djl.pytorch.num_threads"))) {
-      cmd.add("-Dai.djl.pytorch.num_threads=" + Runtime.getRuntime().availableProcessors());
-    }
-    cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
-    cmd.addAll(List.of("-cp", serverJar + ":" + self, OfflineMain.class.getName(), bundle.toString(), workload,
-        warmSizes, "interactive", "0"));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
-    pb.environment().put("DJL_OFFLINE", "true");
-    pb.environment().put("OPT_OUT_TRACKING", "true");
+    ProcessBuilder pb = processFor(serverJar, jvmArgs,
+        List.of(bundle.toString(), workload, warmSizes, "interactive", "0"))
+        .redirectError(log.toFile());
     process = pb.start();
     out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
@@ -61,5 +51,27 @@ final class OfflineChild implements AutoCloseable {
   public void close() throws InterruptedException {
     in.println("quit");
     if (!process.waitFor(20, TimeUnit.SECONDS)) process.destroyForcibly();
+  }
+
+  /**
+   * A JVM running {@link OfflineMain} with the server jar on its class path and the same
+   * engine settings the server gets (offline, intra-op threads = cores unless given, inter-op 1).
+   */
+  static ProcessBuilder processFor(Path serverJar, List<String> jvmArgs, List<String> mainArgs)
+      throws Exception {
+    String self = Path.of(OfflineMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    List<String> cmd = new ArrayList<>(List.of(ServerProcess.javaBin()));
+    cmd.addAll(jvmArgs);
+    cmd.add("-Dai.djl.offline=true");
+    if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Dai.djl.pytorch.num_threads"))) {
+      cmd.add("-Dai.djl.pytorch.num_threads=" + Runtime.getRuntime().availableProcessors());
+    }
+    cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
+    cmd.addAll(List.of("-cp", serverJar + ":" + self, OfflineMain.class.getName()));
+    cmd.addAll(mainArgs);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("DJL_OFFLINE", "true");
+    pb.environment().put("OPT_OUT_TRACKING", "true");
+    return pb;
   }
 }
