@@ -14,7 +14,8 @@ import java.util.List;
  *
  * <p>{@link #prepare} is thread-safe and touches no native memory (the server runs it on a
  * worker pool). {@link #forward} runs the backbone once for the whole batch and every head in
- * the same pass; the server calls it from one inference thread per model version.
+ * the same pass; it is thread-safe too (the server may run several inference threads per model
+ * version, each on whole batches).
  */
 public interface ServableModel extends AutoCloseable {
 

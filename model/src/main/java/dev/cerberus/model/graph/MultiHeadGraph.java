@@ -32,9 +32,10 @@ import java.util.List;
  * A loaded bundle: preprocessing, the backbone (run once per batch), all heads (first layers
  * fused per feature source) and the unknown decision.
  *
- * <p>Threads: {@link #prepare} is thread-safe. {@link #forward} must be called by one thread
- * at a time (DJL predictors are not thread-safe, and the server runs one inference thread
- * per model version); it is not synchronised so that misuse is not hidden as contention.
+ * <p>Threads: {@link #prepare} and {@link #forward} are thread-safe. Concurrent forward calls
+ * share the loaded modules and fused head weights (read only); each thread runs its own DJL
+ * predictor and its own per-batch native arrays, so the server may run several inference
+ * threads per model version (cerberus.batch.inference-threads) without a lock.
  *
  * <p>Memory: each {@link #forward} creates its native arrays in a sub-manager that is closed
  * before it returns; only the fused head weights live as long as the model.
@@ -226,7 +227,7 @@ public final class MultiHeadGraph implements ServableModel {
 
   /**
    * Features (the heads' input, shared source) for a batch: what mahalanobis/knn read and
-   * what the trainer fits heads on. Same threading rule as {@link #forward}.
+   * what the trainer fits heads on. Thread-safe like {@link #forward}.
    */
   public float[][] features(List<PreparedInput> batch) {
     if (batch.isEmpty()) return new float[0][];

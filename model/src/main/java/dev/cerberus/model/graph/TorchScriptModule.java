@@ -10,21 +10,31 @@ import ai.djl.translate.TranslateException;
 import dev.cerberus.model.bundle.BundleException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * One TorchScript file loaded into DJL's PyTorch engine with a no-op predictor. Not
- * thread-safe: a predictor is used by one thread at a time (the graph's contract).
+ * One TorchScript file loaded into DJL's PyTorch engine. The loaded module is shared; each
+ * calling thread gets its own no-op predictor (DJL's rule: a model may be shared, a predictor
+ * may not), so several inference threads can run whole batches through one module at once
+ * without copying its weights.
  */
 final class TorchScriptModule implements AutoCloseable {
 
   private final Path file;
   private final Model model;
-  private final Predictor<NDList, NDList> predictor;
+  /** Every predictor handed out, closed with the module (threads are few and long-lived). */
+  private final Queue<Predictor<NDList, NDList>> predictors = new ConcurrentLinkedQueue<>();
+  private final ThreadLocal<Predictor<NDList, NDList>> predictor;
 
   private TorchScriptModule(Path file, Model model) {
     this.file = file;
     this.model = model;
-    this.predictor = model.newPredictor(new NoopTranslator());
+    this.predictor = ThreadLocal.withInitial(() -> {
+      Predictor<NDList, NDList> p = model.newPredictor(new NoopTranslator());
+      predictors.add(p);
+      return p;
+    });
   }
 
   static TorchScriptModule load(Path file, Device device, String field) throws BundleException {
@@ -43,7 +53,7 @@ final class TorchScriptModule implements AutoCloseable {
   /** Runs {@code forward}; outputs live in the inputs' NDManager. */
   NDList forward(NDList inputs) {
     try {
-      return predictor.predict(inputs);
+      return predictor.get().predict(inputs);
     } catch (TranslateException e) {
       throw new IllegalStateException(file + ": forward failed: " + e.getMessage(), e);
     }
@@ -59,7 +69,8 @@ final class TorchScriptModule implements AutoCloseable {
 
   @Override
   public void close() {
-    predictor.close();
+    Predictor<NDList, NDList> p;
+    while ((p = predictors.poll()) != null) p.close();
     model.close();
   }
 }

@@ -180,6 +180,46 @@ class MultiHeadGraphTest {
   }
 
   @Test
+  void forwardFromSeveralThreadsAtOnceEqualsOneThread() throws Exception {
+    // the split bundle runs trunk, shared top and an own top: every module is shared by the threads
+    try (MultiHeadGraph g = load(FixtureBundles.SPLIT)) {
+      List<PreparedInput> all = images(g);
+      List<List<PreparedInput>> batches = List.of(all, all.subList(0, 1), all.subList(1, all.size()));
+      List<List<ItemPrediction>> serial = new ArrayList<>();
+      for (List<PreparedInput> b : batches) serial.add(g.forward(b));
+      int before = g.liveNativeArrays();
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+      try {
+        var start = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<Integer>> futures = new ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+          futures.add(pool.submit(() -> {
+            start.await();
+            int n = 0;
+            for (int r = 0; r < 30; r++, n++) {
+              int k = r % batches.size();
+              List<ItemPrediction> got = g.forward(batches.get(k));
+              for (int i = 0; i < got.size(); i++) {
+                for (int h = 0; h < got.get(i).heads().size(); h++) {
+                  assertThat(got.get(i).heads().get(h).probabilities())
+                      .containsExactly(serial.get(k).get(i).heads().get(h).probabilities(), within(1e-5f));
+                }
+                assertThat(got.get(i).oodScore()).isCloseTo(serial.get(k).get(i).oodScore(), within(1e-4f));
+              }
+            }
+            return n;
+          }));
+        }
+        start.countDown();
+        for (var f : futures) assertThat(f.get()).isEqualTo(30);
+      } finally {
+        pool.shutdown();
+      }
+      assertThat(g.liveNativeArrays()).isEqualTo(before);
+    }
+  }
+
+  @Test
   void preparedInputOfAnotherKindIsAClearError() throws Exception {
     try (MultiHeadGraph g = load(FixtureBundles.IMAGE)) {
       assertThatThrownBy(() -> g.forward(List.of(new PreparedInput.Tokens(new long[] {2, 3}))))

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The dynamic batcher of one model version: preprocessed calls wait here until the inference
@@ -13,6 +14,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>A batch runs as soon as it is full, or when its oldest item has waited
  * {@code maxQueueDelayNanos} since it became ready, whichever comes first. Producers never
  * lock: the queue is lock-free and the consumer parks; a producer only unparks it.
+ *
+ * <p>Several inference threads may call {@link #nextBatch}: one of them at a time assembles
+ * (holds {@link #assembling}, is the parked consumer producers wake); the others wait for the
+ * lock while their previous batch computes. So with N threads up to N batches compute at once
+ * and the next one is already being filled.
  */
 final class BatchAggregator {
 
@@ -29,9 +35,10 @@ final class BatchAggregator {
   private final ConcurrentLinkedQueue<PendingCall> ready = new ConcurrentLinkedQueue<>();
   private final int maxBatchSize;
   private final long maxQueueDelayNanos;
+  private final ReentrantLock assembling = new ReentrantLock();
   private volatile Thread consumer;
   private volatile boolean stopped;
-  /** A call whose items did not all fit into the previous batch; consumer thread only. */
+  /** A call whose items did not all fit into the previous batch; holder of the lock only. */
   private PendingCall carry;
   /** When the carried call became ready: its remaining items keep their age. */
   private long carryReadyNanos;
@@ -73,7 +80,17 @@ final class BatchAggregator {
    * empty. Items stay in the queue depth until the worker answers them.
    */
   List<Segment> nextBatch() {
-    consumer = Thread.currentThread();
+    assembling.lock();
+    try {
+      consumer = Thread.currentThread();
+      return assemble();
+    } finally {
+      consumer = null;
+      assembling.unlock();
+    }
+  }
+
+  private List<Segment> assemble() {
     List<Segment> batch = new ArrayList<>();
     int size = 0;
     long flushAt = 0;

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * <p>Data flow: {@code classify} (admission on the caller's thread: item count, draining,
  * queue capacity) -> preprocessing on the shared worker pool ({@code prepare}: decode, resize,
  * tokenize; a bad item is answered at once and never reaches a batch) -> {@link BatchAggregator}
- * -> {@link InferenceWorker} (one forward pass per batch) -> the call's future completes on the
- * worker pool.
+ * -> {@link InferenceWorker} threads (cerberus.batch.inference-threads of them; one forward pass
+ * per batch each) -> the call's future completes on the worker pool.
  *
  * <p>Preprocessing runs BEFORE batching: decoding is the most expensive per-item step and
  * parallelises over the pool while the inference thread runs the previous batch, so the forward
@@ -42,14 +42,14 @@ public final class ServedModel implements AutoCloseable {
   private final int preprocessParallelism;
   private final ModelCounters counters;
   private final BatchAggregator aggregator;
-  private final InferenceWorker worker;
-  private final Thread inferenceThread;
+  private final List<InferenceWorker> inferenceWorkers;
+  private final List<Thread> inferenceThreads;
   private volatile boolean accepting = true;
-  /** Set once the inference thread has exited: late arrivals are answered, not queued. */
+  /** Set once the inference threads have exited: late arrivals are answered, not queued. */
   private volatile boolean closed;
 
   /**
-   * Starts the inference thread of a loaded model.
+   * Starts the inference threads of a loaded model.
    *
    * @param workers shared pool for preprocessing and call completion
    * @param preprocessParallelism how many pool tasks one call's items are split into at most
@@ -72,10 +72,18 @@ public final class ServedModel implements AutoCloseable {
     this.preprocessParallelism = Math.max(1, preprocessParallelism);
     this.counters = new ModelCounters(settings.maxBatchSize());
     this.aggregator = new BatchAggregator(settings);
-    this.worker = new InferenceWorker(label(), model, aggregator, counters, observer);
-    this.inferenceThread = new Thread(worker, "cerberus-infer-" + name + "-" + version);
-    inferenceThread.setDaemon(true);
-    inferenceThread.start();
+    List<InferenceWorker> ws = new java.util.ArrayList<>();
+    List<Thread> ts = new java.util.ArrayList<>();
+    for (int i = 0; i < settings.inferenceThreads(); i++) {
+      InferenceWorker w = new InferenceWorker(label(), model, aggregator, counters, observer);
+      Thread t = new Thread(w, "cerberus-infer-" + name + "-" + version + "-" + i);
+      t.setDaemon(true);
+      ws.add(w);
+      ts.add(t);
+    }
+    this.inferenceWorkers = List.copyOf(ws);
+    this.inferenceThreads = List.copyOf(ts);
+    inferenceThreads.forEach(Thread::start);
   }
 
   public String name() {
@@ -235,7 +243,7 @@ public final class ServedModel implements AutoCloseable {
     }
   }
 
-  /** Answers calls that reached the queue after the inference thread exited. */
+  /** Answers calls that reached the queue after the inference threads exited. */
   private void failLeftovers() {
     for (PendingCall call : aggregator.drainRemaining()) {
       int left = call.computable.length - call.next;
@@ -267,18 +275,18 @@ public final class ServedModel implements AutoCloseable {
 
   /**
    * Stops accepting, answers whatever is still queued with UNAVAILABLE (call {@link #awaitIdle}
-   * first to finish it instead), stops the inference thread and releases the engine's memory.
+   * first to finish it instead), stops the inference threads and releases the engine's memory.
    */
   @Override
   public void close() {
     accepting = false;
-    worker.abandon();
+    inferenceWorkers.forEach(InferenceWorker::abandon);
     aggregator.stop();
     try {
-      inferenceThread.join();
+      for (Thread t : inferenceThreads) t.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      log.warn("{}: interrupted while waiting for the inference thread; model left open", label());
+      log.warn("{}: interrupted while waiting for the inference threads; model left open", label());
       return;
     }
     closed = true;

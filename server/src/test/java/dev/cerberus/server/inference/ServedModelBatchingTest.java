@@ -40,12 +40,17 @@ class ServedModelBatchingTest {
 
   private ServedModel serve(int maxBatch, long delayMillis, int capacity, int maxItems)
       throws Exception {
+    return serve(maxBatch, delayMillis, capacity, maxItems, 1, BatchObserver.NONE);
+  }
+
+  private ServedModel serve(int maxBatch, long delayMillis, int capacity, int maxItems,
+      int inferenceThreads, BatchObserver observer) throws Exception {
     Path dir = TestInputs.installFixture("image", models, "img" + System.nanoTime(), "1");
     ServableModel model = ServableModel.load(dir, new GraphOptions("cpu", new int[] {1}));
     served = new ServedModel("img", "1", model,
         new BatcherSettings(maxBatch, TimeUnit.MILLISECONDS.toNanos(delayMillis), capacity,
-            maxItems),
-        InputLimits.defaults(), workers, 2, BatchObserver.NONE);
+            maxItems, inferenceThreads),
+        InputLimits.defaults(), workers, 2, observer);
     return served;
   }
 
@@ -128,6 +133,33 @@ class ServedModelBatchingTest {
           .containsExactly(a.heads().get(0).probabilities(),
               org.assertj.core.data.Offset.offset(1e-4f));
     }
+  }
+
+  @Test
+  void severalInferenceThreadsShareTheQueueAndAnswerLikeOne() throws Exception {
+    java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicInteger items = new java.util.concurrent.atomic.AtomicInteger();
+    ServedModel m = serve(4, 1, 1024, 64, 2, (size, waited, forward) -> {
+      threads.add(Thread.currentThread().getName());
+      items.addAndGet(size);
+    });
+    List<ModelInput> in = images(9);
+    List<CompletableFuture<List<ItemOutcome>>> calls = new ArrayList<>();
+    for (int c = 0; c < 40; c++) calls.add(m.classify(in, CallContext.none()));
+    List<ItemOutcome> first = await(calls.get(0));
+    for (CompletableFuture<List<ItemOutcome>> call : calls) {
+      List<ItemOutcome> got = await(call);
+      assertThat(got).hasSize(9).allMatch(o -> o instanceof ItemOutcome.Predicted);
+      for (int i = 0; i < got.size(); i++) {
+        assertThat(((ItemOutcome.Predicted) got.get(i)).prediction().heads().get(0).probabilities())
+            .containsExactly(((ItemOutcome.Predicted) first.get(i)).prediction().heads().get(0).probabilities(),
+                org.assertj.core.data.Offset.offset(1e-5f));
+      }
+    }
+    assertThat(items.get()).isEqualTo(40 * 9);
+    // 360 items in batches of at most 4 while a batch computes: both threads took batches
+    assertThat(threads).hasSize(2);
+    assertThat(m.stats().forwardPasses()).isGreaterThanOrEqualTo(90);
   }
 
   @Test
