@@ -1,5 +1,6 @@
 package dev.cerberus.server;
 
+import dev.cerberus.model.engine.MallocTuning;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -138,6 +139,11 @@ public final class ServerMain {
     setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
     setIfAbsent("ai.djl.pytorch.graph_optimizer", String.valueOf(settings.graphOptimizer()));
     setIfAbsent("ai.djl.offline", "true");
+    MallocTuning.Outcome malloc =
+        MallocTuning.apply(settings.mallocMmapThreshold(), settings.mallocTrimThreshold());
+    org.slf4j.LoggerFactory.getLogger(ServerMain.class).info(
+        "native buffer reuse (cerberus.engine.malloc-*): {}{}", malloc.applied() ? "" : "not applied: ",
+        malloc.detail());
   }
 
   private static void setIfAbsent(String key, String value) {

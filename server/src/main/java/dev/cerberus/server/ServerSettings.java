@@ -34,8 +34,14 @@ import java.util.stream.Collectors;
  * @param oipStreamMaxInFlightRequests OIP v2 ModelStreamInfer requests computed at once per
  *     stream before the server stops reading it (cerberus.oip.stream-max-in-flight-requests)
  * @param preprocessThreads decode/tokenize worker threads (cerberus.preprocess.threads)
+ * @param inferenceThreads threads per model version running forward passes
+ *     (cerberus.batch.inference-threads)
  * @param intraOpThreads libtorch intra-op threads (cerberus.engine.intra-op-threads)
  * @param graphOptimizer TorchScript profiling optimizer on/off (cerberus.engine.graph-optimizer)
+ * @param mallocMmapThreshold glibc mmap threshold in bytes, 0 = default
+ *     (cerberus.engine.malloc-mmap-threshold)
+ * @param mallocTrimThreshold glibc trim threshold in bytes, 0 = default
+ *     (cerberus.engine.malloc-trim-threshold)
  * @param device DJL device, cpu or gpu (cerberus.engine.device)
  * @param warmUpBatchSizes batch sizes run once per shape at load (cerberus.engine.warm-up-batch-sizes)
  * @param limits per-item input limits (cerberus.limits.*)
@@ -61,8 +67,11 @@ public record ServerSettings(
     int streamMaxInFlight,
     int oipStreamMaxInFlightRequests,
     int preprocessThreads,
+    int inferenceThreads,
     int intraOpThreads,
     boolean graphOptimizer,
+    int mallocMmapThreshold,
+    int mallocTrimThreshold,
     String device,
     int[] warmUpBatchSizes,
     InputLimits limits,
@@ -110,6 +119,10 @@ public record ServerSettings(
       new Setting("cerberus.preprocess.threads", "--preprocess-threads", CORES, "N",
           "Worker threads for decoding, resizing and tokenizing (and completing calls). Default:"
               + " the number of cores."),
+      new Setting("cerberus.batch.inference-threads", "--inference-threads", "1", "N",
+          "Threads per model version that take batches and run forward passes; N > 1 computes"
+              + " N batches at once. On CPU give each cores / N intra-op threads: small-batch"
+              + " convolutions scale poorly across intra-op threads, independent batches do."),
       new Setting("cerberus.engine.intra-op-threads", "--intra-op-threads", CORES, "N",
           "libtorch intra-op threads of the forward pass (ai.djl.pytorch.num_threads; inter-op"
               + " is kept at 1). Default: the number of cores."),
@@ -117,6 +130,16 @@ public record ServerSettings(
           "TorchScript's profiling graph optimizer (ai.djl.pytorch.graph_optimizer). Off because"
               + " the batcher makes every batch size from 1 to max a new input shape, and the"
               + " optimizer re-profiles each new shape on live traffic."),
+      new Setting("cerberus.engine.malloc-mmap-threshold", "--malloc-mmap-threshold",
+          String.valueOf(32 << 20), "BYTES",
+          "glibc malloc: buffers at least this large are mmap'd and unmapped on free. 32 MiB (glibc's"
+              + " maximum) keeps a forward pass's activation buffers in malloc's arenas for the next"
+              + " batch instead of page-faulting fresh zeroed pages each time; 0 = glibc default."),
+      new Setting("cerberus.engine.malloc-trim-threshold", "--malloc-trim-threshold",
+          String.valueOf(128 << 20), "BYTES",
+          "glibc malloc: free memory at the top of an arena beyond this goes back to the kernel."
+              + " 128 MiB keeps the buffers of the last batches (a thread arena holds at most 64 MiB);"
+              + " 0 = glibc default."),
       new Setting("cerberus.engine.device", "--device", "cpu", "cpu|gpu",
           "DJL device the models run on."),
       new Setting("cerberus.engine.warm-up-batch-sizes", "--warm-up-batch-sizes", "1", "N,N",
@@ -182,8 +205,11 @@ public record ServerSettings(
         r.integer("cerberus.stream.max-in-flight", 1, Integer.MAX_VALUE),
         r.integer("cerberus.oip.stream-max-in-flight-requests", 1, 1 << 16),
         r.integer("cerberus.preprocess.threads", 1, 1024),
+        r.integer("cerberus.batch.inference-threads", 1, 64),
         r.integer("cerberus.engine.intra-op-threads", 1, 1024),
         Boolean.parseBoolean(r.choice("cerberus.engine.graph-optimizer", "true", "false")),
+        r.integer("cerberus.engine.malloc-mmap-threshold", 0, 32 << 20),
+        r.integer("cerberus.engine.malloc-trim-threshold", 0, Integer.MAX_VALUE),
         r.choice("cerberus.engine.device", "cpu", "gpu"),
         r.integers("cerberus.engine.warm-up-batch-sizes"),
         new InputLimits(
@@ -224,7 +250,8 @@ public record ServerSettings(
   }
 
   public BatcherSettings batcher() {
-    return new BatcherSettings(maxBatchSize, maxQueueDelayNanos, queueCapacity, maxItemsPerRequest);
+    return new BatcherSettings(
+        maxBatchSize, maxQueueDelayNanos, queueCapacity, maxItemsPerRequest, inferenceThreads);
   }
 
   public GraphOptions graphOptions() {
@@ -235,7 +262,8 @@ public record ServerSettings(
   public ServerSettings withPort(int newPort) {
     return new ServerSettings(host, newPort, modelsDir, maxItemsPerRequest, maxInboundMessageBytes,
         maxBatchSize, maxQueueDelayNanos, queueCapacity, streamMaxInFlight, oipStreamMaxInFlightRequests,
-        preprocessThreads, intraOpThreads, graphOptimizer, device, warmUpBatchSizes, limits, drainTimeout, tlsCert, tlsKey,
+        preprocessThreads, inferenceThreads, intraOpThreads, graphOptimizer,
+        mallocMmapThreshold, mallocTrimThreshold, device, warmUpBatchSizes, limits, drainTimeout, tlsCert, tlsKey,
         tlsClientCa, authToken, metricsPort, reloadInterval);
   }
 
