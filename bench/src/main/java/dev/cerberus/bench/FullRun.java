@@ -34,7 +34,15 @@ final class FullRun implements Callable<Integer> {
   @Option(names = "--duration", defaultValue = "10", description = "Measured seconds of each slice.") double duration;
   @Option(names = "--batch", defaultValue = "16", description = "Server max batch size = offline batch size (16: faster per item than 32 here, see README).") int batch;
   @Option(names = "--queue-delay-ms", defaultValue = "5") double queueDelayMs;
+  @Option(names = "--inference-threads", defaultValue = "2",
+      description = "Server inference threads per model version; intra-op threads = cores / this. The offline"
+          + " ceiling runs the same layout and, as a second child, 1 thread x all cores; the ceiling is the"
+          + " faster of the two in each round.")
+  int inferenceThreads;
   @Option(names = "--memory-requests", defaultValue = "200000") long memoryRequests;
+  @Option(names = "--memory-model", defaultValue = "heads16",
+      description = "Bundle of the memory soak: heads16 (real MobileNetV2, PNG inputs) or tiny (tensor fixture, ~1 min).")
+  String memoryModel;
   @Option(names = "--server-jvm-args", split = " ", defaultValue = "-Xmx2g -Dai.djl.pytorch.graph_optimizer=false")
   List<String> jvmArgs;
   @Option(names = "--only", split = ",", description = "Subset: offline,served,heads,separate,peer,memory,text")
@@ -47,6 +55,18 @@ final class FullRun implements Callable<Integer> {
   private final ArrayNode rows = Measure.JSON.createArrayNode();
   private final ArrayNode offlineRows = Measure.JSON.createArrayNode();
   private final ObjectNode doc = Measure.JSON.createObjectNode();
+
+  private String offlineScenario(int lanes, int threads) {
+    return "offline-forward-b" + batch + "-heads16-" + lanes + "x" + threads;
+  }
+
+  /** JVM args with the engine's intra-op thread count set (an explicit one in the args is replaced). */
+  static List<String> withThreads(List<String> args, int threads) {
+    List<String> out = new ArrayList<>();
+    for (String a : args) if (!a.startsWith("-Dai.djl.pytorch.num_threads")) out.add(a);
+    out.add("-Dai.djl.pytorch.num_threads=" + threads);
+    return out;
+  }
 
   boolean on(String s) {
     return only == null || only.contains(s);
@@ -71,13 +91,17 @@ final class FullRun implements Callable<Integer> {
     settings.put("server_jvm_args", String.join(" ", jvmArgs));
     settings.put("input", "PNG 28x28 Fashion-MNIST samples (" + images + "), resized to 96x96 RGB by the server");
     settings.put("backbone", "MobileNetV2 (models/fashion/1/backbone.pt), 1280-d pooled features");
-    settings.put("intra_op_threads", Runtime.getRuntime().availableProcessors());
+    int cores = Runtime.getRuntime().availableProcessors();
+    int intra = Math.max(1, cores / inferenceThreads);
+    settings.put("inference_threads", inferenceThreads);
+    settings.put("intra_op_threads", intra);
     java.util.TreeSet<Integer> ws = new java.util.TreeSet<>();
     for (String w : warmSizes.split(",")) if (Integer.parseInt(w.trim()) <= batch) ws.add(Integer.parseInt(w.trim()));
     ws.add(batch);
     warmSizes = ws.stream().map(String::valueOf).collect(Collectors.joining(","));
     List<String> serveArgs = List.of("--max-batch-size", String.valueOf(batch), "--max-queue-delay-ms",
-        String.valueOf(queueDelayMs), "--warm-up-batch-sizes", warmSizes);
+        String.valueOf(queueDelayMs), "--warm-up-batch-sizes", warmSizes,
+        "--inference-threads", String.valueOf(inferenceThreads), "--intra-op-threads", String.valueOf(intra));
     settings.put("serve_args", String.join(" ", serveArgs));
     String imageLoad = "images:" + images;
 
@@ -97,11 +121,19 @@ final class FullRun implements Callable<Integer> {
     var imageItems = Workload.items(imageLoad);
     List<AutoCloseable> open = new ArrayList<>();
     try {
+      // the offline ceiling in the server's thread layout, and (when that is not already it) in
+      // the classic one: one forward thread with every core as intra-op threads
       OfflineChild offline = null;
+      OfflineChild offlineWide = null;
       if (on("offline") || on("served")) {
-        offline = new OfflineChild(serverJar, jvmArgs, repo.resolve("heads16/1"), imageLoad, String.valueOf(batch),
-            work.resolve("offline.log"));
+        offline = new OfflineChild(serverJar, withThreads(jvmArgs, intra), repo.resolve("heads16/1"), imageLoad,
+            String.valueOf(batch), work.resolve("offline.log"));
         open.add(offline);
+        if (inferenceThreads > 1) {
+          offlineWide = new OfflineChild(serverJar, withThreads(jvmArgs, cores), repo.resolve("heads16/1"), imageLoad,
+              String.valueOf(batch), work.resolve("offline-wide.log"));
+          open.add(offlineWide);
+        }
       }
       ServerProcess heads = null;
       LoadGenerator headsGen = null;
@@ -149,14 +181,26 @@ final class FullRun implements Callable<Integer> {
         System.err.printf("[bench] round %d/%d (load %s)%n", r, rounds, round.get("loadavg").asText());
         double off = Double.NaN;
         if (offline != null) {
-          ObjectNode o = offline.run(batch, duration, w);
-          o.put("scenario", "offline-forward-b" + batch + "-heads16");
+          ObjectNode o = offline.run(batch, duration, w, inferenceThreads);
+          o.put("scenario", offlineScenario(inferenceThreads, intra));
           o.put("round", r);
           offlineRows.add(o);
           off = o.get("items_per_s").asDouble();
-          round.put("offline_items_per_s", off);
           round.put("offline_batch_ms_p50", o.get("batch_ms_p50").asDouble());
-          System.err.printf("[bench] offline B=%d: %.1f items/s, batch p50 %.1f ms%n", batch, off, o.get("batch_ms_p50").asDouble());
+          System.err.printf("[bench] offline B=%d %dx%d: %.1f items/s, batch p50 %.1f ms%n", batch, inferenceThreads,
+              intra, off, o.get("batch_ms_p50").asDouble());
+          if (offlineWide != null) {
+            ObjectNode o1 = offlineWide.run(batch, duration, w, 1);
+            o1.put("scenario", offlineScenario(1, cores));
+            o1.put("round", r);
+            offlineRows.add(o1);
+            double wide = o1.get("items_per_s").asDouble();
+            round.put("offline_wide_items_per_s", wide);
+            round.put("offline_wide_batch_ms_p50", o1.get("batch_ms_p50").asDouble());
+            System.err.printf("[bench] offline B=%d 1x%d: %.1f items/s%n", batch, cores, wide);
+            off = Math.max(off, wide);
+          }
+          round.put("offline_items_per_s", off);
         }
         double u16 = Double.NaN;
         if (heads != null) {
@@ -204,11 +248,21 @@ final class FullRun implements Callable<Integer> {
         double m = medianOf(rows, scen, "items_per_s");
         if (Double.isFinite(m)) raw.put(scen.replace('-', '_') + "_items_per_s_median", m);
       }
-      double offMedian = medianOf(offlineRows, "offline-forward-b" + batch + "-heads16", "items_per_s");
-      double batchMs = medianOf(offlineRows, "offline-forward-b" + batch + "-heads16", "batch_ms_p50");
+      // the ceiling of a round is the faster offline layout; one batch's compute time (the
+      // latency bound) is that of the layout the server runs
+      double offMedian = median(perRound, "offline_items_per_s");
+      double batchMs = medianOf(offlineRows, offlineScenario(inferenceThreads, intra), "batch_ms_p50");
       if (Double.isFinite(offMedian)) {
         raw.put("offline_b" + batch + "_items_per_s_median", offMedian);
+        raw.put("offline_b" + batch + "_" + inferenceThreads + "x" + intra + "_items_per_s_median",
+            medianOf(offlineRows, offlineScenario(inferenceThreads, intra), "items_per_s"));
         raw.put("offline_b" + batch + "_batch_ms_p50_median", batchMs);
+        if (offlineWide != null) {
+          raw.put("offline_b" + batch + "_1x" + cores + "_items_per_s_median",
+              medianOf(offlineRows, offlineScenario(1, cores), "items_per_s"));
+          raw.put("offline_b" + batch + "_1x" + cores + "_batch_ms_p50_median",
+              medianOf(offlineRows, offlineScenario(1, cores), "batch_ms_p50"));
+        }
       }
       if (heads != null && on("served")) {
         double u16 = medianOf(rows, "unary-c32-heads16", "items_per_s");

@@ -12,33 +12,38 @@ import org.knowm.xchart.XYChartBuilder;
 
 /**
  * Memory soak: N unary requests after warm-up against one server, sampling the server's RSS
- * (and its anonymous part, where libtorch's native allocations live) once a second. Uses the
- * tiny tensor bundle (Linear(16,32), 2 heads) so 200,000 requests through the whole path
- * (gRPC, batcher, one native batch tensor and sub-manager per forward, response mapping) take
- * about a minute instead of the ~15 minutes the MobileNetV2 bundle would need on 2 cores.
+ * (and its anonymous part, where libtorch's native allocations live) once a second. By default
+ * on the real MobileNetV2 bundle with 16 heads and PNG inputs (200,000 requests take about 8-10
+ * minutes on 2 cores); {@code --memory-model tiny} uses the tiny tensor bundle (Linear(16,32),
+ * 2 heads) for a one-minute check of the same path (gRPC, batcher, one native batch tensor and
+ * sub-manager per forward, response mapping).
  */
 final class MemoryRun {
 
   private MemoryRun() {}
 
   static void run(FullRun f, ObjectNode doc, ObjectNode ratios, ObjectNode raw, List<String> serveArgs) throws Exception {
-    Path repo = f.work.resolve("tiny-repo");
-    if (!Files.exists(repo.resolve("tiny/1/bundle.json"))) {
+    boolean tiny = "tiny".equals(f.memoryModel);
+    Path repo = tiny ? f.work.resolve("tiny-repo") : f.work.resolve("repo");
+    if (tiny && !Files.exists(repo.resolve("tiny/1/bundle.json"))) {
       FullRun.run(List.of("/usr/bin/python3", Root.resolve("bench/scripts/make_bundles.py"), "tiny", "--out", repo.resolve("tiny/1").toString()));
     }
+    String model = tiny ? "tiny" : "heads16";
+    String workload = tiny ? "tensor:16" : "images:" + f.images;
+    ((ObjectNode) doc.get("settings")).put("memory_model", model + " (" + workload + ")");
     ObjectNode mem = doc.putObject("memory");
     List<Long> reqs = new ArrayList<>();
     List<Double> rss = new ArrayList<>();
     List<Double> anon = new ArrayList<>();
     try (ServerProcess srv = ServerProcess.startCerberus(f.serverJar, repo, f.jvmArgs, serveArgs, f.work.resolve("server-memory.log"));
-        LoadGenerator gen = new LoadGenerator(srv.port, Workload.items("tensor:16"))) {
-      LoadSpec spec = new LoadSpec(List.of("tiny"), false, 32, 1, 0, Math.max(f.warmUp, 15), 900, f.memoryRequests, 0);
+        LoadGenerator gen = new LoadGenerator(srv.port, Workload.items(workload))) {
+      LoadSpec spec = new LoadSpec(List.of(model), false, 32, 1, 0, Math.max(f.warmUp, 15), 3600, f.memoryRequests, 0);
       Runnable sample0 = () -> {
         reqs.add(0L);
         rss.add(srv.rssKb() / 1024.0);
         anon.add(srv.statusKb("RssAnon:") / 1024.0);
       };
-      ObjectNode row = Measure.run("memory-unary-c32-tiny", srv, gen, spec, true, n -> {
+      ObjectNode row = Measure.run("memory-unary-c32-" + model, srv, gen, spec, true, n -> {
         if (reqs.isEmpty()) sample0.run();
         reqs.add(n);
         rss.add(srv.rssKb() / 1024.0);

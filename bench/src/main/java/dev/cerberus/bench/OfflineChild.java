@@ -38,7 +38,12 @@ final class OfflineChild implements AutoCloseable {
   }
 
   ObjectNode run(int batch, double seconds, double warmUp) throws IOException {
-    in.println(batch + " " + seconds + " " + warmUp);
+    return run(batch, seconds, warmUp, 1);
+  }
+
+  /** Forward on {@code lanes} threads at once (the server's inference threads). */
+  ObjectNode run(int batch, double seconds, double warmUp, int lanes) throws IOException {
+    in.println(batch + " " + seconds + " " + warmUp + " " + lanes);
     String line;
     while ((line = out.readLine()) != null && !line.startsWith("{")) {
       // skip

@@ -1,5 +1,6 @@
 package dev.cerberus.bench;
 
+import dev.cerberus.model.engine.MallocTuning;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -60,6 +61,11 @@ public final class OfflineMain {
   }
 
   static void body(String[] args) throws Exception {
+    // the server's native-memory defaults (cerberus.engine.malloc-*), so the ceiling runs on the
+    // same allocator behaviour; -Dcerberus.bench.offline.malloc=default measures glibc's own
+    if (!"default".equals(System.getProperty("cerberus.bench.offline.malloc"))) {
+      System.err.println("offline: native buffer reuse " + MallocTuning.apply(32 << 20, 128 << 20));
+    }
     Path bundle = Path.of(args[0]);
     List<Item> items = Workload.items(args[1]);
     int[] sizes = Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray();
@@ -139,8 +145,8 @@ public final class OfflineMain {
   }
 
   /**
-   * Loads once, prints "ready", then per stdin line "B SECONDS WARMUP" times forward of
-   * prepared batches of B and prints one JSON line; "quit" or end of input exits. Lets the
+   * Loads once, prints "ready", then per stdin line "B SECONDS WARMUP [LANES]" times forward of
+   * prepared batches of B on LANES threads at once (default 1) and prints one JSON line; "quit" or end of input exits. Lets the
    * harness interleave offline slices with served slices while the machine's load drifts.
    */
   static void interactive(Path bundle, List<Item> items, int[] sizes, ObjectMapper json) throws Exception {
@@ -151,45 +157,81 @@ public final class OfflineMain {
       for (Item it : items) prepared.add(model.prepare(toInput(it), limits));
       System.out.println("ready");
       System.out.flush();
-      onInferenceThread(() -> {
-      String line;
-      int s = 0;
-      while ((line = in.readLine()) != null && !line.startsWith("quit")) {
-        String[] f = line.trim().split(" ");
-        int b = Integer.parseInt(f[0]);
-        double seconds = Double.parseDouble(f[1]);
-        double warm = Double.parseDouble(f[2]);
-        List<List<PreparedInput>> batches = new ArrayList<>();
-        for (int k = 0; k < 8; k++) {
-          List<PreparedInput> pb = new ArrayList<>(b);
-          for (int i = 0; i < b; i++) pb.add(prepared.get((k * b + i) % prepared.size()));
-          batches.add(pb);
+      java.util.Map<Integer, java.util.concurrent.ExecutorService> pools = new java.util.HashMap<>();
+      try {
+        String line;
+        while ((line = in.readLine()) != null && !line.startsWith("quit")) {
+          String[] f = line.trim().split(" ");
+          int b = Integer.parseInt(f[0]);
+          double seconds = Double.parseDouble(f[1]);
+          double warm = Double.parseDouble(f[2]);
+          int lanes = f.length > 3 ? Integer.parseInt(f[3]) : 1;
+          List<List<PreparedInput>> batches = new ArrayList<>();
+          for (int k = 0; k < 8; k++) {
+            List<PreparedInput> pb = new ArrayList<>(b);
+            for (int i = 0; i < b; i++) pb.add(prepared.get((k * b + i) % prepared.size()));
+            batches.add(pb);
+          }
+          // long-lived lane threads, like the server's inference threads (one predictor each)
+          var pool = pools.computeIfAbsent(lanes, n -> java.util.concurrent.Executors.newFixedThreadPool(n, r -> {
+            Thread t = new Thread(r, "offline-inference");
+            t.setDaemon(true);
+            return t;
+          }));
+          ObjectNode r = timeLanes(model, batches, b, seconds, warm, lanes, pool, json);
+          System.out.println(json.writeValueAsString(r));
+          System.out.flush();
         }
-        long warmEnd = System.nanoTime() + (long) (warm * 1e9);
+      } finally {
+        pools.values().forEach(java.util.concurrent.ExecutorService::shutdownNow);
+      }
+    }
+    System.exit(0);
+  }
+
+  /**
+   * {@code lanes} threads each forward batches of {@code b} prepared items back to back for the
+   * same wall-clock window (the server with cerberus.batch.inference-threads = lanes, minus
+   * gRPC, decoding and batching); items/s counts every lane's batches.
+   */
+  static ObjectNode timeLanes(ServableModel model, List<List<PreparedInput>> batches, int b, double seconds,
+      double warm, int lanes, java.util.concurrent.ExecutorService pool, ObjectMapper json) throws Exception {
+    long warmEnd = System.nanoTime() + (long) (warm * 1e9);
+    var barrier = new java.util.concurrent.CyclicBarrier(lanes);
+    long[] start = new long[1];
+    List<java.util.concurrent.Future<List<Double>>> futures = new ArrayList<>();
+    for (int lane = 0; lane < lanes; lane++) {
+      int first = lane;
+      futures.add(pool.submit(() -> {
+        int s = first;
         while (System.nanoTime() < warmEnd) model.forward(batches.get(s++ % batches.size()));
-        long t0 = System.nanoTime();
-        long n = 0;
+        barrier.await();
+        synchronized (start) {
+          if (start[0] == 0) start[0] = System.nanoTime();
+        }
+        long t0 = start[0];
         List<Double> ms = new ArrayList<>();
         while (System.nanoTime() - t0 < seconds * 1e9) {
           long b0 = System.nanoTime();
           model.forward(batches.get(s++ % batches.size()));
           ms.add((System.nanoTime() - b0) / 1e6);
-          n += b;
         }
-        double sec = (System.nanoTime() - t0) / 1e9;
-        ms.sort(null);
-        ObjectNode r = json.createObjectNode();
-        r.put("batch_size", b);
-        r.put("seconds", sec);
-        r.put("items_per_s", n / sec);
-        r.put("batches", ms.size());
-        r.put("batch_ms_p50", ms.get(ms.size() / 2));
-        System.out.println(json.writeValueAsString(r));
-        System.out.flush();
-      }
-      });
+        return ms;
+      }));
     }
-    System.exit(0);
+    List<Double> ms = new ArrayList<>();
+    for (var f : futures) ms.addAll(f.get());
+    double sec = (System.nanoTime() - start[0]) / 1e9;
+    ms.sort(null);
+    ObjectNode r = json.createObjectNode();
+    r.put("batch_size", b);
+    r.put("lanes", lanes);
+    r.put("intra_op_threads", System.getProperty("ai.djl.pytorch.num_threads"));
+    r.put("seconds", sec);
+    r.put("items_per_s", (double) ms.size() * b / sec);
+    r.put("batches", ms.size());
+    r.put("batch_ms_p50", ms.get(ms.size() / 2));
+    return r;
   }
 
   /**
