@@ -33,7 +33,10 @@ final class FullRun implements Callable<Integer> {
   @Option(names = "--warm-up", defaultValue = "10", description = "Warm-up of each slice in round 1 (later: 3 s).") double warmUp;
   @Option(names = "--duration", defaultValue = "10", description = "Measured seconds of each slice.") double duration;
   @Option(names = "--batch", defaultValue = "16", description = "Server max batch size = offline batch size (16: faster per item than 32 here, see README).") int batch;
-  @Option(names = "--queue-delay-ms", defaultValue = "5") double queueDelayMs;
+  @Option(names = "--queue-delay-ms", defaultValue = "15",
+      description = "Server max queue delay. 15 ms: with two inference threads and 32 closed-loop clients, 5 ms cut"
+          + " batches short (mean 10-12 of 16) and cost 1.12x throughput (A/B in bench/README.md).")
+  double queueDelayMs;
   @Option(names = "--inference-threads", defaultValue = "2",
       description = "Server inference threads per model version; intra-op threads = cores / this. The offline"
           + " ceiling runs the same layout and, as a second child, 1 thread x all cores; the ceiling is the"
@@ -228,13 +231,17 @@ final class FullRun implements Callable<Integer> {
           double s16 = add(r, Measure.run("unary-c32-separate16", sepSrv, sepGen,
               new LoadSpec(sepNames, false, 32, 1, 0, w, duration, 0, 0), true, null));
           round.put("heads16_vs_separate16", u16 / s16);
+          round.put("separate16_drain_s", Measure.round(sepSrv.awaitIdle(0.05, 120)));
         }
         if (peer != null) {
           double p = add(r, Measure.run("peer-python-unary-c32-heads16", peer, peerGen, unary("heads16", 32, w), false, null));
           round.put("vs_python_peer_c32", u16 / p);
+          round.put("peer_drain_s", Measure.round(peer.awaitIdle(0.05, 300)));
           double ps = add(r, Measure.run("peer-python-unary-c32-separate16", peerSep, peerSepGen,
               new LoadSpec(sepNames, false, 32, 1, 0, w, duration, 0, 0), false, null));
           round.put("vs_python_peer_separate16_c32", u16 / ps);
+          // the peer computes the calls the harness cancelled; let it finish before the next slice
+          round.put("peer_separate16_drain_s", Measure.round(peerSep.awaitIdle(0.05, 300)));
         }
         perRound.set("round" + r, round);
       }

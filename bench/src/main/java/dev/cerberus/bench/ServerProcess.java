@@ -139,6 +139,21 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** VmRSS in KiB, from /proc/pid/status. */
+  /**
+   * Waits until the process has used less than {@code idleCores} CPU over a 1 s window, or
+   * {@code maxSeconds} passed; returns the seconds waited. A server that computes cancelled
+   * work (the naive Python peer does) would otherwise spill its backlog into the next slice.
+   */
+  double awaitIdle(double idleCores, double maxSeconds) throws InterruptedException {
+    long start = System.nanoTime();
+    while ((System.nanoTime() - start) / 1e9 < maxSeconds) {
+      double c0 = cpuSeconds();
+      Thread.sleep(1000);
+      if (cpuSeconds() - c0 < idleCores) break;
+    }
+    return (System.nanoTime() - start) / 1e9;
+  }
+
   long rssKb() {
     return statusKb("VmRSS:");
   }

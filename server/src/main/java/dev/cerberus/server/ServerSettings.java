@@ -83,7 +83,11 @@ public record ServerSettings(
     int metricsPort,
     Duration reloadInterval) {
 
-  private static final String CORES = String.valueOf(Runtime.getRuntime().availableProcessors());
+  private static final int CORE_COUNT = Runtime.getRuntime().availableProcessors();
+  private static final String CORES = String.valueOf(CORE_COUNT);
+  /** Two forward passes at once wherever there are two cores to run them (bench/README.md). */
+  private static final String INFERENCE_THREADS = CORE_COUNT >= 2 ? "2" : "1";
+  private static final String AUTO = "auto";
 
   /** Every setting with its flag, default and meaning. */
   public static final List<Setting> CATALOG = List.of(
@@ -119,13 +123,14 @@ public record ServerSettings(
       new Setting("cerberus.preprocess.threads", "--preprocess-threads", CORES, "N",
           "Worker threads for decoding, resizing and tokenizing (and completing calls). Default:"
               + " the number of cores."),
-      new Setting("cerberus.batch.inference-threads", "--inference-threads", "1", "N",
+      new Setting("cerberus.batch.inference-threads", "--inference-threads", INFERENCE_THREADS, "N",
           "Threads per model version that take batches and run forward passes; N > 1 computes"
-              + " N batches at once. On CPU give each cores / N intra-op threads: small-batch"
-              + " convolutions scale poorly across intra-op threads, independent batches do."),
-      new Setting("cerberus.engine.intra-op-threads", "--intra-op-threads", CORES, "N",
-          "libtorch intra-op threads of the forward pass (ai.djl.pytorch.num_threads; inter-op"
-              + " is kept at 1). Default: the number of cores."),
+              + " N batches at once. Default: 2 (1 on a one-core machine). Small-batch"
+              + " convolutions scale poorly across intra-op threads; independent batches do."),
+      new Setting("cerberus.engine.intra-op-threads", "--intra-op-threads", AUTO, "N|auto",
+          "libtorch intra-op threads of each forward pass (ai.djl.pytorch.num_threads; inter-op"
+              + " is kept at 1). auto = cores / inference threads (at least 1), so the passes"
+              + " running at once use every core without oversubscribing."),
       new Setting("cerberus.engine.graph-optimizer", "--graph-optimizer", "false", "true|false",
           "TorchScript's profiling graph optimizer (ai.djl.pytorch.graph_optimizer). Off because"
               + " the batcher makes every batch size from 1 to max a new input shape, and the"
@@ -206,7 +211,9 @@ public record ServerSettings(
         r.integer("cerberus.oip.stream-max-in-flight-requests", 1, 1 << 16),
         r.integer("cerberus.preprocess.threads", 1, 1024),
         r.integer("cerberus.batch.inference-threads", 1, 64),
-        r.integer("cerberus.engine.intra-op-threads", 1, 1024),
+        AUTO.equals(r.string("cerberus.engine.intra-op-threads"))
+            ? Math.max(1, CORE_COUNT / r.integer("cerberus.batch.inference-threads", 1, 64))
+            : r.integer("cerberus.engine.intra-op-threads", 1, 1024),
         Boolean.parseBoolean(r.choice("cerberus.engine.graph-optimizer", "true", "false")),
         r.integer("cerberus.engine.malloc-mmap-threshold", 0, 32 << 20),
         r.integer("cerberus.engine.malloc-trim-threshold", 0, Integer.MAX_VALUE),

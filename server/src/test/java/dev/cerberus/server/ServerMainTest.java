@@ -33,6 +33,10 @@ class ServerMainTest {
     assertThat(s.authToken()).isEmpty();
     assertThat(s.tlsCert()).isEmpty();
     assertThat(s.device()).isEqualTo("cpu");
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertThat(s.inferenceThreads()).isEqualTo(cores >= 2 ? 2 : 1);
+    assertThat(s.intraOpThreads() * s.inferenceThreads()).isLessThanOrEqualTo(Math.max(cores, s.inferenceThreads()));
+    assertThat(s.mallocMmapThreshold()).isEqualTo(32 << 20);
     // every setting is in docs/settings.md, when the docs are in reach (the repository checkout)
     Path docs = Path.of(System.getProperty("cerberus.repo.root", ".."), "docs", "settings.md");
     if (Files.exists(docs)) {
@@ -42,6 +46,18 @@ class ServerMainTest {
             .contains("`" + setting.flag() + " ");
       }
     }
+  }
+
+  @Test
+  void intraOpThreadsFollowTheInferenceThreadsUnlessGiven() throws Exception {
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertThat(parse("serve", "--inference-threads", "1").intraOpThreads()).isEqualTo(cores);
+    assertThat(parse("serve", "--inference-threads", String.valueOf(cores * 2)).intraOpThreads()).isEqualTo(1);
+    assertThat(parse("serve", "--inference-threads", "1", "--intra-op-threads", "3").intraOpThreads()).isEqualTo(3);
+    assertThatThrownBy(() -> parse("serve", "--intra-op-threads", "many"))
+        .hasMessageContaining("cerberus.engine.intra-op-threads");
+    assertThatThrownBy(() -> parse("serve", "--malloc-mmap-threshold", String.valueOf(64 << 20)))
+        .hasMessageContaining("cerberus.engine.malloc-mmap-threshold");
   }
 
   @Test

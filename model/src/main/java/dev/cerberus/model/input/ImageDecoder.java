@@ -2,7 +2,6 @@ package dev.cerberus.model.input;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
-import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Iterator;
@@ -144,6 +143,11 @@ public final class ImageDecoder {
     return out;
   }
 
+  /** True when the image's samples are grey levels (every output channel gets the same value). */
+  static boolean isGray(BufferedImage image) {
+    return image.getRaster().getNumBands() <= 2 && !(image.getColorModel() instanceof IndexColorModel);
+  }
+
   /** Reads one image row as channel-major floats 0..255: [c][x]. */
   private static final class RowReader {
     private final BufferedImage image;
@@ -155,10 +159,9 @@ public final class ImageDecoder {
     RowReader(BufferedImage image, int channels) {
       this.image = image;
       this.channels = channels;
-      Raster raster = image.getRaster();
       // read gray samples directly: getRGB would pass them through a linear-to-sRGB
       // conversion and change the values
-      this.gray = raster.getNumBands() <= 2 && !(image.getColorModel() instanceof IndexColorModel);
+      this.gray = isGray(image);
       this.bits = image.getColorModel().getComponentSize(0);
       this.buf = new int[image.getWidth()];
     }

@@ -22,8 +22,9 @@ public final class ImagePreprocessor implements InputPreprocessor {
     }
     java.awt.image.BufferedImage decoded = ImageDecoder.read(img.bytes(), limits);
     boolean nearest = ImageSpec.NEAREST.equals(spec.resize());
-    return new PreparedInput.Pixels(
-        normalise(ImageResize.resize(decoded, channels, spec.height(), spec.width(), nearest)));
+    float[] px = ImageResize.resize(decoded, channels, spec.height(), spec.width(), nearest);
+    normaliseInPlace(px); // resize returned a fresh array: no second copy
+    return new PreparedInput.Pixels(px);
   }
 
   /** Resize and normalise already decoded planes (0..255); used by tests and the trainer. */
@@ -40,17 +41,21 @@ public final class ImagePreprocessor implements InputPreprocessor {
   }
 
   private float[] normalise(float[] px) {
-    // resize may return its input unchanged; normalise into a fresh array either way
-    float[] out = new float[px.length];
+    // resize may return its input unchanged; normalise a copy
+    float[] out = px.clone();
+    normaliseInPlace(out);
+    return out;
+  }
+
+  private void normaliseInPlace(float[] out) {
     int plane = spec.height() * spec.width();
     float scale = spec.scale();
     for (int c = 0; c < channels; c++) {
       float mean = spec.mean()[c];
       float std = spec.std()[c];
       for (int i = c * plane, end = i + plane; i < end; i++) {
-        out[i] = (px[i] / scale - mean) / std;
+        out[i] = (out[i] / scale - mean) / std;
       }
     }
-    return out;
   }
 }

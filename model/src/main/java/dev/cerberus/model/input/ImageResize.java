@@ -30,17 +30,41 @@ public final class ImageResize {
   /**
    * Resizes a decoded image straight to [c, oh, ow], reading only the source rows and columns
    * the sampling touches (at most 2 per output row/column). Same values as decoding to full
-   * planes and calling {@link #bilinear} / {@link #nearest}.
+   * planes and calling {@link #bilinear} / {@link #nearest}. A grey source wanted as RGB is
+   * interpolated once and copied to the three planes (they are equal by definition).
    */
   public static float[] resize(BufferedImage image, int channels, int oh, int ow, boolean nearest) {
-    int h = image.getHeight();
-    int w = image.getWidth();
-    Axis ys = nearest ? Axis.nearest(h, oh) : Axis.bilinear(h, oh);
-    Axis xs = nearest ? Axis.nearest(w, ow) : Axis.bilinear(w, ow);
-    int[] rows = ys.used();
-    int[] cols = xs.used();
-    float[] compact = ImageDecoder.gather(image, channels, rows, cols);
-    return interpolate(compact, channels, cols.length, ys.remap(rows), xs.remap(cols));
+    Plan plan = Plan.of(image.getHeight(), image.getWidth(), oh, ow, nearest);
+    boolean onePlane = channels > 1 && ImageDecoder.isGray(image);
+    float[] compact = ImageDecoder.gather(image, onePlane ? 1 : channels, plan.rows(), plan.cols());
+    float[] out = new float[channels * oh * ow];
+    interpolate(compact, onePlane ? 1 : channels, plan.cols().length, plan.ys(), plan.xs(), out);
+    if (onePlane) {
+      for (int c = 1; c < channels; c++) System.arraycopy(out, 0, out, c * oh * ow, oh * ow);
+    }
+    return out;
+  }
+
+  /**
+   * The sampling of one source size to one target size. Every image of a model's traffic
+   * usually has the same size, so the last plan is kept (immutable, so sharing it between
+   * the preprocessing threads needs no lock).
+   */
+  private record Plan(int h, int w, int oh, int ow, boolean nearest, int[] rows, int[] cols, Axis ys, Axis xs) {
+
+    private static volatile Plan last;
+
+    static Plan of(int h, int w, int oh, int ow, boolean nearest) {
+      Plan p = last;
+      if (p != null && p.h == h && p.w == w && p.oh == oh && p.ow == ow && p.nearest == nearest) return p;
+      Axis ys = nearest ? Axis.nearest(h, oh) : Axis.bilinear(h, oh);
+      Axis xs = nearest ? Axis.nearest(w, ow) : Axis.bilinear(w, ow);
+      int[] rows = ys.used();
+      int[] cols = xs.used();
+      p = new Plan(h, w, oh, ow, nearest, rows, cols, ys.remap(rows), xs.remap(cols));
+      last = p;
+      return p;
+    }
   }
 
   /** Source index pairs and weights of one axis: out[o] = (1-l) src[i0] + l src[i1]. */
@@ -91,13 +115,19 @@ public final class ImageResize {
   }
 
   private static float[] interpolate(float[] src, int c, int srcW, Axis ys, Axis xs) {
+    float[] out = new float[c * ys.i0().length * xs.i0().length];
+    interpolate(src, c, srcW, ys, xs, out);
+    return out;
+  }
+
+  /** Writes planes [c, oh, ow] into the start of {@code out}. */
+  private static void interpolate(float[] src, int c, int srcW, Axis ys, Axis xs, float[] out) {
     int oh = ys.i0().length;
     int ow = xs.i0().length;
     int srcPlane = src.length / c;
     int[] x0 = xs.i0();
     int[] x1 = xs.i1();
     float[] lx = xs.lambda();
-    float[] out = new float[c * oh * ow];
     for (int ch = 0; ch < c; ch++) {
       int s = ch * srcPlane;
       int d = ch * oh * ow;
@@ -115,6 +145,5 @@ public final class ImageResize {
         }
       }
     }
-    return out;
   }
 }
