@@ -21,6 +21,7 @@ import dev.cerberus.trainer.features.FeatureCache;
 import dev.cerberus.trainer.features.FeatureSource;
 import dev.cerberus.trainer.features.ExtractorFeatureSource;
 import dev.cerberus.trainer.ood.FittedScore;
+import dev.cerberus.trainer.ood.MixupOutliers;
 import dev.cerberus.trainer.ood.OodFitter;
 import dev.cerberus.trainer.report.BundleOutput;
 import dev.cerberus.trainer.report.ReportData;
@@ -189,17 +190,28 @@ public final class TrainingRun {
     if (gate) {
       tasks.add(new HeadTask(c.gate().name(), true, sizes(f, c.gate().hidden(), 1), false));
     }
-    List<int[]> trainLabels = taskLabels(sets.get("train"), sets.get("outliers-train"), gate);
+    String decisionHead = c.ood().head() != null ? c.ood().head() : defaultDecisionHead();
+    HeadSpec decision = c.heads().stream().filter(h -> h.name().equals(decisionHead))
+        .findFirst().orElseThrow();
+    float[][] synthTrain = mixup(sets.get("train"), decision, c.seed() + 2, 1.0);
+    float[][] synthVal = mixup(sets.get("val"), decision, c.seed() + 3,
+        (double) sets.get("val").size() / sets.get("train").size());
+    List<int[]> trainLabels = taskLabels(sets.get("train"), sets.get("outliers-train"),
+        synthTrain.length, gate);
     List<double[]> means = new ArrayList<>();
     List<double[]> stds = new ArrayList<>();
-    float[][] trainRows = rows(sets.get("train"), sets.get("outliers-train"));
+    float[][] trainRows = rows(sets.get("train"), sets.get("outliers-train"), synthTrain);
     int idRows = sets.get("train").size();
     for (int t = 0; t < tasks.size(); t++) {
       // the rows this head trains on: its labelled rows, plus the outliers it is pushed on
-      boolean usesOutliers = tasks.get(t).outlierExposure() || (gate && t == tasks.size() - 1);
+      // (the gate also trains on the synthetic rows; OE heads only on the real outliers)
+      boolean isGate = gate && t == tasks.size() - 1;
+      boolean usesOutliers = tasks.get(t).outlierExposure() || isGate;
+      int outEnd = isGate ? trainRows.length : trainRows.length - synthTrain.length;
       boolean[] used = new boolean[trainRows.length];
       for (int i = 0; i < used.length; i++) {
-        used[i] = trainLabels.get(t)[i] != MaskedLoss.NO_LABEL || (usesOutliers && i >= idRows);
+        used[i] = trainLabels.get(t)[i] != MaskedLoss.NO_LABEL
+            || (usesOutliers && i >= idRows && i < outEnd);
       }
       double[] mean = new double[f];
       double[] std = new double[f];
@@ -208,17 +220,20 @@ public final class TrainingRun {
       stds.add(std);
     }
     TrainingSet train = new TrainingSet(standardise(trainRows, means, stds),
-        outlierFlags(sets.get("train"), sets.get("outliers-train")), trainLabels);
-    TrainingSet val = new TrainingSet(
-        standardise(rows(sets.get("val"), sets.get("outliers-val")), means, stds),
-        outlierFlags(sets.get("val"), sets.get("outliers-val")),
-        taskLabels(sets.get("val"), sets.get("outliers-val"), gate));
+        outlierFlags(sets.get("train").size(), trainRows.length),
+        syntheticFlags(trainRows.length, synthTrain.length), trainLabels);
+    float[][] valRows = rows(sets.get("val"), sets.get("outliers-val"), synthVal);
+    TrainingSet val = new TrainingSet(standardise(valRows, means, stds),
+        outlierFlags(sets.get("val").size(), valRows.length),
+        syntheticFlags(valRows.length, synthVal.length),
+        taskLabels(sets.get("val"), sets.get("outliers-val"), synthVal.length, gate));
     var ts = c.training();
     TrainingSettings settings = new TrainingSettings(ts.epochs(), ts.learningRate(),
         ts.weightDecay(), ts.batchSize(), ts.oeLambda(), "balanced".equals(ts.classWeighting()),
         ts.patience(), c.seed());
-    log.printf("training %d head(s) on %d rows (%d outliers), %d validation rows%n",
-        tasks.size(), train.size(), sets.get("outliers-train").size(), val.size());
+    log.printf("training %d head(s) on %d rows (%d outliers, %d mixup outliers for the gate), "
+        + "%d validation rows%n", tasks.size(), train.size(), sets.get("outliers-train").size(),
+        synthTrain.length, val.size());
     JointTrainer.Trained trained = new JointTrainer(settings, log).train(tasks, train, val);
     List<List<DenseLayer>> layers = new ArrayList<>();
     for (int t = 0; t < tasks.size(); t++) {
@@ -233,9 +248,7 @@ public final class TrainingRun {
     }
 
     // 5. OOD methods fitted on in-distribution training features
-    String decisionHead = c.ood().head() != null ? c.ood().head() : defaultDecisionHead();
     int decisionIdx = headNames.indexOf(decisionHead);
-    HeadSpec decision = c.heads().get(decisionIdx);
     int[] decisionTrainLabels = labels(sets.get("train").samples(), decision);
     OodFitter.Inputs fitIn = new OodFitter.Inputs(decisionHead, decisionIdx,
         decision.kind().equals("binary") ? 2 : decision.labels().size(),
@@ -404,16 +417,43 @@ public final class TrainingRun {
     }
   }
 
-  private static float[][] rows(FeatureSet id, FeatureSet outliers) {
-    float[][] r = new float[id.size() + outliers.size()][];
+  /**
+   * The gate's mixup outliers made from one set's rows (none without {@code gate.mixup}); the
+   * count is {@code gate.mixup.count} scaled by {@code share} (validation gets its share).
+   */
+  private float[][] mixup(FeatureSet set, HeadSpec decision, long seed, double share) {
+    if (c.gate() == null || c.gate().mixup() == null) {
+      return new float[0][];
+    }
+    var mx = c.gate().mixup();
+    int count = (int) Math.max(1, Math.round(mx.count() * share));
+    try {
+      return MixupOutliers.between(set.features(), labels(set.samples(), decision), count,
+          mx.min(), mx.max(), seed);
+    } catch (IllegalArgumentException e) {
+      throw new DataException("gate.mixup: data." + set.name() + " of head '" + decision.name()
+          + "': " + e.getMessage());
+    }
+  }
+
+  /** ID rows, then real outliers, then synthetic outliers. */
+  private static float[][] rows(FeatureSet id, FeatureSet outliers, float[][] synthetic) {
+    float[][] r = new float[id.size() + outliers.size() + synthetic.length][];
     System.arraycopy(id.features(), 0, r, 0, id.size());
     System.arraycopy(outliers.features(), 0, r, id.size(), outliers.size());
+    System.arraycopy(synthetic, 0, r, id.size() + outliers.size(), synthetic.length);
     return r;
   }
 
-  private static boolean[] outlierFlags(FeatureSet id, FeatureSet outliers) {
-    boolean[] out = new boolean[id.size() + outliers.size()];
-    java.util.Arrays.fill(out, id.size(), out.length, true);
+  private static boolean[] outlierFlags(int idRows, int rows) {
+    boolean[] out = new boolean[rows];
+    java.util.Arrays.fill(out, idRows, rows, true);
+    return out;
+  }
+
+  private static boolean[] syntheticFlags(int rows, int synthetic) {
+    boolean[] out = new boolean[rows];
+    java.util.Arrays.fill(out, rows - synthetic, rows, true);
     return out;
   }
 
@@ -436,9 +476,13 @@ public final class TrainingRun {
     return out;
   }
 
-  /** Per task: ID rows' labels, outliers unlabelled; the gate's labels are in (0) / out (1). */
-  private List<int[]> taskLabels(FeatureSet id, FeatureSet outliers, boolean gate) {
-    int n = id.size() + outliers.size();
+  /**
+   * Per task: ID rows' labels, outliers (real and synthetic) unlabelled; the gate's labels are
+   * in (0) / out (1).
+   */
+  private List<int[]> taskLabels(FeatureSet id, FeatureSet outliers, int synthetic,
+      boolean gate) {
+    int n = id.size() + outliers.size() + synthetic;
     List<int[]> labels = new ArrayList<>();
     for (HeadSpec h : c.heads()) {
       int[] y = new int[n];

@@ -106,7 +106,7 @@ class TrainingRunTest {
       heads:
         - {name: colour, kind: multiclass, labels: [red, green, blue], hidden: [16]}
         - {name: bright, kind: binary, task: brightness, labels: [dark, bright], base_label: dark}
-      gate: {name: gate}
+      gate: {name: gate, hidden: [4], mixup: {count: 120, min: 0.3, max: 0.7}}
       outliers: [{name: grey, images: grey}]
       ood_sets: [{name: checkers, images: checkers}]
       ood:
@@ -137,6 +137,12 @@ class TrainingRunTest {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     bundle = new TrainingRun(ConfigLoader.load(dir.resolve("tiny.yaml")), new PrintStream(log)).run();
     firstLog = log.toString();
+  }
+
+  @Test
+  void gateTrainsOnMixupOutliersMadeFromTheTrainingRows() {
+    // 120 training rows + validation's share (90/240 of the train count, colour-labelled rows)
+    assertThat(firstLog).contains("120 mixup outliers for the gate");
   }
 
   static JsonNode metrics() throws IOException {
@@ -222,7 +228,8 @@ class TrainingRunTest {
     assertThat(Files.readString(second.resolve("bundle.json")))
         .isEqualTo(Files.readString(bundle.resolve("bundle.json")));
     for (String f : List.of("heads/colour/0.weight.npy", "heads/colour/1.weight.npy",
-        "heads/bright/0.weight.npy", "heads/gate/0.bias.npy", "ood/mahalanobis_precision.npy")) {
+        "heads/bright/0.weight.npy", "heads/gate/0.bias.npy", "heads/gate/1.weight.npy",
+        "ood/mahalanobis_precision.npy")) {
       assertThat(Files.readAllBytes(second.resolve(f))).as(f)
           .isEqualTo(Files.readAllBytes(bundle.resolve(f)));
     }
@@ -240,8 +247,8 @@ class TrainingRunTest {
 
   @Test
   void headWithoutLabelledSamplesFailsBeforeExtraction() throws IOException {
-    Files.writeString(dir.resolve("nolabels.yaml"), CONFIG.replace("gate: {name: gate}",
-        "  - {name: shape, kind: binary, labels: [round, square]}\ngate: {name: gate}"));
+    Files.writeString(dir.resolve("nolabels.yaml"), CONFIG.replace("gate: {name: gate",
+        "  - {name: shape, kind: binary, labels: [round, square]}\ngate: {name: gate"));
     assertThatThrownBy(() -> new TrainingRun(ConfigLoader.load(dir.resolve("nolabels.yaml")),
         new PrintStream(new ByteArrayOutputStream())).run())
         .isInstanceOf(DataException.class)

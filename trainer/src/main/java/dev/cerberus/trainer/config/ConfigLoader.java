@@ -224,6 +224,19 @@ public final class ConfigLoader {
     if (wantsGate && c.gate() == null) {
       errors.add("ood.methods: gate needs a gate: section (the gate head to train)");
     }
+    if (c.gate() != null && c.gate().hidden().stream().anyMatch(s -> s < 1)) {
+      errors.add("gate.hidden: layer sizes must be >= 1, got " + c.gate().hidden());
+    }
+    if (c.gate() != null && c.gate().mixup() != null) {
+      var mx = c.gate().mixup();
+      if (mx.count() < 1) {
+        errors.add("gate.mixup.count: >= 1, got " + mx.count());
+      }
+      if (!(mx.min() > 0 && mx.min() <= mx.max() && mx.max() < 1)) {
+        errors.add("gate.mixup.min/max: need 0 < min <= max < 1, got min " + mx.min()
+            + ", max " + mx.max());
+      }
+    }
     if ((c.gate() != null) && c.outliers().isEmpty()) {
       errors.add("gate: a gate head needs an outliers: set to learn 'out' from");
     }

@@ -149,11 +149,30 @@ public record TrainerConfig(
     }
   }
 
-  /** Optional gate head: binary in-distribution (base) vs outlier (positive). */
-  public record GateSpec(String name, List<Integer> hidden) {
+  /**
+   * Optional gate head: binary in-distribution (base) vs outlier (positive).
+   *
+   * @param mixup optional outliers synthesised in feature space for the gate only; null = none
+   */
+  public record GateSpec(String name, List<Integer> hidden, MixupSpec mixup) {
     public GateSpec {
       name = name == null ? "gate" : name;
       hidden = hidden == null ? List.of() : List.copyOf(hidden);
+    }
+  }
+
+  /**
+   * Mixup outliers (trainer.ood.MixupOutliers): {@code a x_i + (1 - a) x_j} of two ID training
+   * rows of different decision-head classes, {@code a} uniform in [min, max]. They train the gate
+   * as "out" and never the outlier-exposure term of the other heads.
+   *
+   * @param count rows made for training (validation gets the same share of its own rows)
+   */
+  public record MixupSpec(Integer count, Double min, Double max) {
+    public MixupSpec {
+      count = count == null ? 4000 : count;
+      min = min == null ? 0.3 : min;
+      max = max == null ? 0.7 : max;
     }
   }
 

@@ -63,7 +63,7 @@ public final class JointTrainer {
         int to = Math.min(from + settings.batchSize(), n);
         boolean[] out = new boolean[to - from];
         for (int j = from; j < to; j++) {
-          out[j - from] = train.outlier()[order[j]];
+          out[j - from] = train.exposure(order[j]);
         }
         for (int t = 0; t < heads; t++) {
           double[][] x = new double[to - from][];
@@ -126,8 +126,12 @@ public final class JointTrainer {
       for (int i = 0; i < set.size(); i++) {
         logits[i] = nets.get(t).logits(set.x().get(t)[i]);
       }
+      boolean[] exposure = new boolean[set.size()];
+      for (int i = 0; i < exposure.length; i++) {
+        exposure[i] = set.exposure(i);
+      }
       total[t] = MaskedLoss.compute(tasks.get(t).binary(), logits, set.labels().get(t),
-          weights.get(t), tasks.get(t).outlierExposure() ? set.outlier() : null,
+          weights.get(t), tasks.get(t).outlierExposure() ? exposure : null,
           settings.oeLambda()).loss();
     }
     return total;

@@ -96,6 +96,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void gateMixupIsReadWithDefaultsAndBadRangesNameTheField() throws IOException {
+    String gate = "gate: {name: gate, hidden: [8], mixup: {count: 100}}\n"
+        + "outliers: [{name: o, images: train}]\n";
+    LoadedConfig c = ConfigLoader.load(write("c.yaml", VALID + gate));
+    assertThat(c.config().gate().mixup().count()).isEqualTo(100);
+    assertThat(c.config().gate().mixup().min()).isEqualTo(0.3);
+    assertThat(c.config().gate().mixup().max()).isEqualTo(0.7);
+    assertThat(c.config().gate().hidden()).containsExactly(8);
+    Path bad = write("d.yaml", VALID + gate.replace("count: 100", "count: 0, min: 0.8, max: 0.2"));
+    assertThatThrownBy(() -> ConfigLoader.load(bad))
+        .hasMessageContaining("gate.mixup.count: >= 1")
+        .hasMessageContaining("gate.mixup.min/max: need 0 < min <= max < 1");
+    Path typo = write("e.yaml", VALID + gate.replace("count: 100", "cnt: 100"));
+    assertThatThrownBy(() -> ConfigLoader.load(typo))
+        .hasMessageContaining("unknown key 'cnt'").hasMessageContaining("gate.mixup")
+        .hasMessageContaining("count");
+  }
+
+  @Test
   void imageFolderMustNameAKnownTask() throws IOException {
     Path p = write("c.yaml", VALID.replace("task: category", "task: colour"));
     assertThatThrownBy(() -> ConfigLoader.load(p))
