@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The built-in demo (models/fashion/1: MobileNetV2, head "category" over trouser, bag, sneaker,
- * dress, unknown by max_softmax) served end to end, when the bundle exists in this checkout.
+ * dress, unknown by the trainer's fusion of Mahalanobis, k-NN and a gate head) served end to end,
+ * when the bundle exists in this checkout.
  * Known classes should mostly be recognised, and classes the head never saw should more often
  * be called unknown than known ones.
  */

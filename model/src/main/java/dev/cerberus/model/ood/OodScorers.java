@@ -73,7 +73,8 @@ public final class OodScorers {
   }
 
   public static OodScorer mahalanobis(float[][] means, float[] precision) {
-    return (f, z) -> OodMath.mahalanobis(f, means, precision);
+    MahalanobisScore m = new MahalanobisScore(means, precision);
+    return (f, z) -> m.score(f);
   }
 
   public static OodScorer knn(float[] bank, int rows, int k) {

@@ -70,6 +70,36 @@ class OodScorersTest {
   }
 
   @Test
+  void expandedMahalanobisEqualsTheDirectFormOnSparseAndDenseFeatures() {
+    java.util.Random rnd = new java.util.Random(7);
+    int f = 64;
+    float[][] means = new float[4][f];
+    for (float[] mu : means) for (int i = 0; i < f; i++) mu[i] = (float) Math.abs(rnd.nextGaussian());
+    // a symmetric positive definite precision: A^T A + I
+    double[][] a = new double[f][f];
+    for (double[] row : a) for (int j = 0; j < f; j++) row[j] = rnd.nextGaussian() / Math.sqrt(f);
+    float[] p = new float[f * f];
+    for (int i = 0; i < f; i++) {
+      for (int j = 0; j < f; j++) {
+        double v = i == j ? 1 : 0;
+        for (int k = 0; k < f; k++) v += a[k][i] * a[k][j];
+        p[i * f + j] = (float) v;
+      }
+    }
+    OodScorer fast = OodScorers.mahalanobis(means, p);
+    for (double zeros : new double[] {0, 0.72, 1}) {
+      for (int t = 0; t < 20; t++) {
+        float[] x = new float[f];
+        for (int i = 0; i < f; i++) x[i] = rnd.nextDouble() < zeros ? 0f : (float) Math.abs(rnd.nextGaussian());
+        if (t == 0) x = means[2].clone(); // at a class mean the distance is 0 (cancellation)
+        double direct = OodMath.mahalanobis(x, means, p);
+        assertThat(fast.score(x, null)).as("zeros %s, item %d", zeros, t)
+            .isCloseTo(direct, within(1e-7 * Math.max(1, Math.abs(direct)) + 1e-6)); // the direct form subtracts in float
+      }
+    }
+  }
+
+  @Test
   void knnIsOneMinusTheKthLargestCosine() {
     int f = 6, n = 20;
     float[] bank = new float[n * f];
