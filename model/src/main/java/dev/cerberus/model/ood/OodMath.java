@@ -73,10 +73,15 @@ public final class OodMath {
     // keep the k largest cosines in a small sorted array (k is small, N may be large)
     double[] top = new double[k];
     java.util.Arrays.fill(top, Double.NEGATIVE_INFINITY);
+    // only the non-zero features contribute (pooled post-ReLU features are mostly zeros);
+    // skipping exact zeros leaves every sum bit-for-bit the same
+    int[] nz = new int[n];
+    int m = 0;
+    for (int i = 0; i < n; i++) if (f[i] != 0f) nz[m++] = i;
     for (int r = 0; r < rows; r++) {
       double dot = 0;
       int off = r * n;
-      for (int i = 0; i < n; i++) dot += (double) f[i] * bank[off + i];
+      for (int a = 0; a < m; a++) dot += (double) f[nz[a]] * bank[off + nz[a]];
       double cos = dot / norm;
       if (cos > top[k - 1]) {
         int i = k - 1;
