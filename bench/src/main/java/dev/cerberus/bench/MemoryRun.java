@@ -72,7 +72,22 @@ final class MemoryRun {
     raw.put("memory_requests", reqs.get(reqs.size() - 1));
     raw.put("rss_mb_after_warm_up", Measure.round(first));
     raw.put("rss_mb_end", Measure.round(last));
-    ratios.put("rss_growth", Measure.round4((last - first) / first));
+    // RSS saw-tooths by +-60 MB as malloc's arenas fill and trim (cerberus.engine.malloc-*), so
+    // two single samples say little: the growth is the least-squares trend over the whole soak
+    // (fitted RSS at the end vs at the start); the endpoint and tenth-median forms are kept too
+    double[] fit = leastSquares(reqs, rss);
+    double fitStart = fit[0];
+    double fitEnd = fit[0] + fit[1] * reqs.get(reqs.size() - 1);
+    int tenth = Math.max(1, rss.size() / 10);
+    double headMedian = FullRun.median(new ArrayList<>(rss.subList(0, tenth)));
+    double tailMedian = FullRun.median(new ArrayList<>(rss.subList(rss.size() - tenth, rss.size())));
+    mem.put("rss_growth_trend", Measure.round4((fitEnd - fitStart) / fitStart));
+    mem.put("rss_mb_per_100k_requests", Measure.round(fit[1] * 100_000));
+    mem.put("rss_growth_endpoints", Measure.round4((last - first) / first));
+    mem.put("rss_growth_tenth_medians", Measure.round4((tailMedian - headMedian) / headMedian));
+    mem.put("rss_mb_min", Measure.round(rss.stream().mapToDouble(d -> d).min().orElse(first)));
+    raw.put("rss_growth_endpoints", Measure.round4((last - first) / first));
+    ratios.put("rss_growth", Measure.round4((fitEnd - fitStart) / fitStart));
     XYChart chart = new XYChartBuilder().width(900).height(500).title("Server RSS over " + reqs.get(reqs.size() - 1)
         + " unary requests (after warm-up)").xAxisTitle("requests").yAxisTitle("MiB").build();
     chart.addSeries("RSS", reqs.stream().map(Long::doubleValue).toList(), rss);
@@ -80,5 +95,26 @@ final class MemoryRun {
     chart.getStyler().setYAxisMin(0.0);
     String suffix = f.tag.isEmpty() ? "" : "-" + f.tag;
     BitmapEncoder.saveBitmap(chart, f.out.resolve("memory" + suffix).toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  /** [intercept, slope] of y over x by least squares. */
+  static double[] leastSquares(List<Long> x, List<Double> y) {
+    int n = x.size();
+    double mx = 0;
+    double my = 0;
+    for (int i = 0; i < n; i++) {
+      mx += x.get(i);
+      my += y.get(i);
+    }
+    mx /= n;
+    my /= n;
+    double sxy = 0;
+    double sxx = 0;
+    for (int i = 0; i < n; i++) {
+      sxy += (x.get(i) - mx) * (y.get(i) - my);
+      sxx += (x.get(i) - mx) * (x.get(i) - mx);
+    }
+    double slope = sxx == 0 ? 0 : sxy / sxx;
+    return new double[] {my - slope * mx, slope};
   }
 }

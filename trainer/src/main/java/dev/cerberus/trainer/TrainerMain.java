@@ -1,5 +1,6 @@
 package dev.cerberus.trainer;
 
+import dev.cerberus.model.engine.MallocTuning;
 import dev.cerberus.trainer.config.ConfigException;
 import dev.cerberus.trainer.config.ConfigLoader;
 import dev.cerberus.trainer.config.LoadedConfig;
@@ -33,6 +34,10 @@ public final class TrainerMain implements Callable<Integer> {
   boolean check;
 
   public static void main(String[] args) {
+    // the server's native-memory defaults (cerberus.engine.malloc-*): feature extraction runs
+    // the same forward passes and page-faults the same way without them
+    MallocTuning.Outcome malloc = MallocTuning.apply(32 << 20, 128 << 20);
+    if (!malloc.applied()) System.err.println("note: native buffer reuse not applied: " + malloc.detail());
     System.exit(new CommandLine(new TrainerMain()).execute(args));
   }
 

@@ -78,7 +78,8 @@ public final class OodScorers {
   }
 
   public static OodScorer knn(float[] bank, int rows, int k) {
-    return (f, z) -> OodMath.knn(f, bank, rows, k);
+    KnnScore scorer = new KnnScore(bank, rows, k);
+    return (f, z) -> scorer.score(f);
   }
 
   /** {@code sum_i w_i * (s_i - mean_i) / std_i}. */

@@ -1,6 +1,7 @@
 package dev.cerberus.model.ood;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
@@ -97,6 +98,31 @@ class OodScorersTest {
             .isCloseTo(direct, within(1e-7 * Math.max(1, Math.abs(direct)) + 1e-6)); // the direct form subtracts in float
       }
     }
+  }
+
+  @Test
+  void featureMajorKnnEqualsTheReferenceExactly() {
+    java.util.Random rnd = new java.util.Random(11);
+    int f = 48, n = 200;
+    float[] bank = new float[n * f];
+    for (int r = 0; r < n; r++) {
+      double norm = 0;
+      for (int i = 0; i < f; i++) {
+        bank[r * f + i] = rnd.nextDouble() < 0.7 ? 0f : (float) Math.abs(rnd.nextGaussian());
+        norm += bank[r * f + i] * bank[r * f + i];
+      }
+      for (int i = 0; i < f; i++) bank[r * f + i] /= (float) Math.max(Math.sqrt(norm), 1e-12);
+    }
+    for (int k : new int[] {1, 5, n}) {
+      OodScorer fast = OodScorers.knn(bank, n, k);
+      for (int t = 0; t < 30; t++) {
+        float[] x = new float[f];
+        for (int i = 0; i < f; i++) x[i] = rnd.nextDouble() < 0.72 ? 0f : (float) Math.abs(rnd.nextGaussian());
+        assertThat(fast.score(x, null)).isEqualTo(OodMath.knn(x, bank, n, k));
+      }
+      assertThat(fast.score(new float[f], null)).isEqualTo(1.0);
+    }
+    assertThatThrownBy(() -> OodScorers.knn(bank, n, n + 1)).hasMessageContaining("outside 1..200");
   }
 
   @Test
