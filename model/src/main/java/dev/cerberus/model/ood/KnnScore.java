@@ -1,7 +1,5 @@
 package dev.cerberus.model.ood;
 
-import java.util.Arrays;
-
 /**
  * {@link OodMath#knn} with the bank stored feature-major ([F, N]) once per model, so an item's
  * cosines accumulate as one contiguous pass over the bank per non-zero feature instead of a
@@ -44,19 +42,7 @@ final class KnnScore {
       int off = i * rows;
       for (int r = 0; r < rows; r++) dot[r] += fi * byFeature[off + r];
     }
-    double[] top = new double[k];
-    Arrays.fill(top, Double.NEGATIVE_INFINITY);
-    for (int r = 0; r < rows; r++) {
-      double cos = dot[r] / norm;
-      if (cos > top[k - 1]) {
-        int j = k - 1;
-        while (j > 0 && top[j - 1] < cos) {
-          top[j] = top[j - 1];
-          j--;
-        }
-        top[j] = cos;
-      }
-    }
-    return 1 - top[k - 1];
+    for (int r = 0; r < rows; r++) dot[r] /= norm;
+    return 1 - OodMath.kthLargest(dot, k);
   }
 }

@@ -70,28 +70,35 @@ public final class OodMath {
     for (float v : f) norm += (double) v * v;
     norm = Math.sqrt(norm);
     if (norm == 0) return 1; // a zero vector is at cosine 0 from everything
-    // keep the k largest cosines in a small sorted array (k is small, N may be large)
-    double[] top = new double[k];
-    java.util.Arrays.fill(top, Double.NEGATIVE_INFINITY);
     // only the non-zero features contribute (pooled post-ReLU features are mostly zeros);
     // skipping exact zeros leaves every sum bit-for-bit the same
     int[] nz = new int[n];
     int m = 0;
     for (int i = 0; i < n; i++) if (f[i] != 0f) nz[m++] = i;
+    double[] cos = new double[rows];
     for (int r = 0; r < rows; r++) {
       double dot = 0;
       int off = r * n;
       for (int a = 0; a < m; a++) dot += (double) f[nz[a]] * bank[off + nz[a]];
-      double cos = dot / norm;
-      if (cos > top[k - 1]) {
+      cos[r] = dot / norm;
+    }
+    return 1 - kthLargest(cos, k);
+  }
+
+  /** The k-th largest value (k small, N may be large: one pass keeping a sorted top k). */
+  static double kthLargest(double[] values, int k) {
+    double[] top = new double[k];
+    java.util.Arrays.fill(top, Double.NEGATIVE_INFINITY);
+    for (double v : values) {
+      if (v > top[k - 1]) {
         int i = k - 1;
-        while (i > 0 && top[i - 1] < cos) {
+        while (i > 0 && top[i - 1] < v) {
           top[i] = top[i - 1];
           i--;
         }
-        top[i] = cos;
+        top[i] = v;
       }
     }
-    return 1 - top[k - 1];
+    return top[k - 1];
   }
 }
