@@ -64,7 +64,7 @@ public final class OfflineMain {
     // the server's native-memory defaults (cerberus.engine.malloc-*), so the ceiling runs on the
     // same allocator behaviour; -Dcerberus.bench.offline.malloc=default measures glibc's own
     if (!"default".equals(System.getProperty("cerberus.bench.offline.malloc"))) {
-      System.err.println("offline: native buffer reuse " + MallocTuning.apply(32 << 20, 128 << 20));
+      System.err.println("offline: native buffer reuse " + MallocTuning.applyDefaults());
     }
     Path bundle = Path.of(args[0]);
     List<Item> items = Workload.items(args[1]);

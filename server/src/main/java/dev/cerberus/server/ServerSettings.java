@@ -1,6 +1,7 @@
 package dev.cerberus.server;
 
 import dev.cerberus.model.GraphOptions;
+import dev.cerberus.model.engine.MallocTuning;
 import dev.cerberus.model.input.InputLimits;
 import dev.cerberus.server.inference.BatcherSettings;
 import java.nio.file.Path;
@@ -136,12 +137,12 @@ public record ServerSettings(
               + " the batcher makes every batch size from 1 to max a new input shape, and the"
               + " optimizer re-profiles each new shape on live traffic."),
       new Setting("cerberus.engine.malloc-mmap-threshold", "--malloc-mmap-threshold",
-          String.valueOf(32 << 20), "BYTES",
+          String.valueOf(MallocTuning.DEFAULT_MMAP_THRESHOLD), "BYTES",
           "glibc malloc: buffers at least this large are mmap'd and unmapped on free. 32 MiB (glibc's"
               + " maximum) keeps a forward pass's activation buffers in malloc's arenas for the next"
               + " batch instead of page-faulting fresh zeroed pages each time; 0 = glibc default."),
       new Setting("cerberus.engine.malloc-trim-threshold", "--malloc-trim-threshold",
-          String.valueOf(128 << 20), "BYTES",
+          String.valueOf(MallocTuning.DEFAULT_TRIM_THRESHOLD), "BYTES",
           "glibc malloc: free memory at the top of an arena beyond this goes back to the kernel."
               + " 128 MiB keeps the buffers of the last batches (a thread arena holds at most 64 MiB);"
               + " 0 = glibc default."),
@@ -215,7 +216,7 @@ public record ServerSettings(
             ? Math.max(1, CORE_COUNT / r.integer("cerberus.batch.inference-threads", 1, 64))
             : r.integer("cerberus.engine.intra-op-threads", 1, 1024),
         Boolean.parseBoolean(r.choice("cerberus.engine.graph-optimizer", "true", "false")),
-        r.integer("cerberus.engine.malloc-mmap-threshold", 0, 32 << 20),
+        r.integer("cerberus.engine.malloc-mmap-threshold", 0, MallocTuning.MAX_MMAP_THRESHOLD),
         r.integer("cerberus.engine.malloc-trim-threshold", 0, Integer.MAX_VALUE),
         r.choice("cerberus.engine.device", "cpu", "gpu"),
         r.integers("cerberus.engine.warm-up-batch-sizes"),

@@ -36,7 +36,7 @@ public final class TrainerMain implements Callable<Integer> {
   public static void main(String[] args) {
     // the server's native-memory defaults (cerberus.engine.malloc-*): feature extraction runs
     // the same forward passes and page-faults the same way without them
-    MallocTuning.Outcome malloc = MallocTuning.apply(32 << 20, 128 << 20);
+    MallocTuning.Outcome malloc = MallocTuning.applyDefaults();
     if (!malloc.applied()) System.err.println("note: native buffer reuse not applied: " + malloc.detail());
     System.exit(new CommandLine(new TrainerMain()).execute(args));
   }

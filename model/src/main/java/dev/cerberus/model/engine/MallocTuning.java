@@ -24,12 +24,21 @@ public final class MallocTuning {
   private static final int M_TRIM_THRESHOLD = -1;
   private static final int M_MMAP_THRESHOLD = -3;
   /** glibc's upper bound for M_MMAP_THRESHOLD on 64-bit (4 * 1024 * 1024 * sizeof(long)). */
-  public static final long MAX_MMAP_THRESHOLD = 32L << 20;
+  public static final int MAX_MMAP_THRESHOLD = 32 << 20;
+  /** The server's default mmap threshold (cerberus.engine.malloc-mmap-threshold): glibc's maximum. */
+  public static final int DEFAULT_MMAP_THRESHOLD = MAX_MMAP_THRESHOLD;
+  /** The server's default trim threshold (cerberus.engine.malloc-trim-threshold): above a thread arena's 64 MiB. */
+  public static final int DEFAULT_TRIM_THRESHOLD = 128 << 20;
 
   /** What {@link #apply} did, for the log line. */
   public record Outcome(boolean applied, String detail) {}
 
   private MallocTuning() {}
+
+  /** The server's defaults: what the trainer and the bench's offline ceiling apply too. */
+  public static Outcome applyDefaults() {
+    return apply(DEFAULT_MMAP_THRESHOLD, DEFAULT_TRIM_THRESHOLD);
+  }
 
   /**
    * @param mmapThresholdBytes allocations at least this large use mmap; 0 leaves glibc's
