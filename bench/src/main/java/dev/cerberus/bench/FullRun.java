@@ -63,6 +63,42 @@ final class FullRun implements Callable<Integer> {
   private final ObjectNode warmUpRounds = Measure.JSON.createObjectNode();
   private final ObjectNode doc = Measure.JSON.createObjectNode();
 
+  private double lastOfflineBatchMs = Double.NaN;
+
+  /** One offline slice in the server's layout; {@code position} says which served slice it brackets. */
+  private double offlineSlice(OfflineChild offline, int r, double w, String position, ArrayNode warmUpRows)
+      throws java.io.IOException {
+    CpuClock.Machine m0 = CpuClock.machine();
+    double c0 = CpuClock.process(String.valueOf(offline.pid()));
+    long t0 = System.nanoTime();
+    ObjectNode o = offline.run(batch, duration, w, inferenceThreads);
+    double wall = (System.nanoTime() - t0) / 1e9;
+    double child = (CpuClock.process(String.valueOf(offline.pid())) - c0) / wall;
+    o.put("scenario", offlineScenario(inferenceThreads, intraOp()));
+    o.put("round", r);
+    o.put("position", position);
+    // CPU over the whole call (warm-up included): the child's share vs everything else
+    o.put("offline_cpu_cores", Measure.round(child));
+    o.put("other_cpu_cores", Measure.round((CpuClock.machine().busy() - m0.busy()) / wall - child));
+    (r >= 1 ? offlineRows : warmUpRows).add(o);
+    double v = o.get("items_per_s").asDouble();
+    lastOfflineBatchMs = o.get("batch_ms_p50").asDouble();
+    System.err.printf("[bench] offline B=%d %dx%d (%s): %.1f items/s, batch p50 %.1f ms%n", batch, inferenceThreads,
+        intraOp(), position, v, lastOfflineBatchMs);
+    return v;
+  }
+
+  /** Intra-op threads of the server's layout: the cores shared among its inference threads. */
+  private int intraOp() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / inferenceThreads);
+  }
+
+  /** The ceiling a served slice is compared with: mean of its bracket, or the classic layout if faster. */
+  private static double ceiling(double before, double after, double wide) {
+    double bracket = Double.isFinite(after) ? (before + after) / 2 : before;
+    return Double.isFinite(wide) ? Math.max(bracket, wide) : bracket;
+  }
+
   private String offlineScenario(int lanes, int threads) {
     return "offline-forward-b" + batch + "-heads16-" + lanes + "x" + threads;
   }
@@ -99,7 +135,7 @@ final class FullRun implements Callable<Integer> {
     settings.put("input", "PNG 28x28 Fashion-MNIST samples (" + images + "), resized to 96x96 RGB by the server");
     settings.put("backbone", "MobileNetV2 (models/fashion/1/backbone.pt), 1280-d pooled features");
     int cores = Runtime.getRuntime().availableProcessors();
-    int intra = Math.max(1, cores / inferenceThreads);
+    int intra = intraOp();
     settings.put("inference_threads", inferenceThreads);
     settings.put("intra_op_threads", intra);
     java.util.TreeSet<Integer> ws = new java.util.TreeSet<>();
@@ -122,7 +158,10 @@ final class FullRun implements Callable<Integer> {
     settings.put("rounds", rounds);
     settings.put("method", "every process is started and warmed first; then each round runs every scenario "
         + "once, back to back (offline slice, served slices, peers), so a ratio compares slices measured "
-        + "seconds apart under the same machine load; reported ratio = median of the per-round ratios");
+        + "seconds apart under the same machine load; the served stream and unary heads16 slices are each "
+        + "bracketed by offline slices in the server's layout right before and after, and divided by the "
+        + "bracket's mean (or the classic 1 x cores layout of the round if faster); reported ratio = median "
+        + "of the per-round ratios");
 
     List<String> sepNames = IntStream.range(0, 16).mapToObj(i -> String.format("sep-%02d", i)).toList();
     var imageItems = Workload.items(imageLoad);
@@ -189,46 +228,60 @@ final class FullRun implements Callable<Integer> {
         ObjectNode round = Measure.JSON.createObjectNode();
         round.put("loadavg", Files.readString(Path.of("/proc/loadavg")).trim());
         System.err.printf("[bench] round %d/%d (load %s)%n", r, rounds, round.get("loadavg").asText());
-        double off = Double.NaN;
+        // The ceiling is measured right before and right after each served slice it is compared
+        // with (the server's layout), and a ratio divides by the mean of the two: the machine's
+        // speed drifts by 10-20 % within a minute here, and a bracket cancels a linear drift.
+        // The classic layout (1 x cores) is measured once per round; a ratio's ceiling is the
+        // faster of the bracket mean and it.
+        double offA = Double.NaN;
+        double wide = Double.NaN;
         if (offline != null) {
-          ObjectNode o = offline.run(batch, duration, w, inferenceThreads);
-          o.put("scenario", offlineScenario(inferenceThreads, intra));
-          o.put("round", r);
-          (r >= 1 ? offlineRows : warmUpRows).add(o);
-          off = o.get("items_per_s").asDouble();
-          round.put("offline_batch_ms_p50", o.get("batch_ms_p50").asDouble());
-          System.err.printf("[bench] offline B=%d %dx%d: %.1f items/s, batch p50 %.1f ms%n", batch, inferenceThreads,
-              intra, off, o.get("batch_ms_p50").asDouble());
+          offA = offlineSlice(offline, r, w, "before-stream", warmUpRows);
+          round.put("offline_batch_ms_p50", lastOfflineBatchMs);
           if (offlineWide != null) {
             ObjectNode o1 = offlineWide.run(batch, duration, w, 1);
             o1.put("scenario", offlineScenario(1, cores));
             o1.put("round", r);
             (r >= 1 ? offlineRows : warmUpRows).add(o1);
-            double wide = o1.get("items_per_s").asDouble();
+            wide = o1.get("items_per_s").asDouble();
             round.put("offline_wide_items_per_s", wide);
             round.put("offline_wide_batch_ms_p50", o1.get("batch_ms_p50").asDouble());
             System.err.printf("[bench] offline B=%d 1x%d: %.1f items/s%n", batch, cores, wide);
-            off = Math.max(off, wide);
           }
-          round.put("offline_items_per_s", off);
+          round.put("offline_items_per_s", ceiling(offA, Double.NaN, wide));
         }
         double u16 = Double.NaN;
         if (heads != null) {
+          double offB = offA;
           if (on("served")) {
             double st = add(r, Measure.run("served-stream-heads16", heads, headsGen,
                 new LoadSpec(List.of("heads16"), true, 2, batch, 4 * batch, w, duration, 0, 0), true, null));
-            round.put("served_stream_vs_offline", st / off);
+            if (offline != null) offB = offlineSlice(offline, r, w, "after-stream", warmUpRows);
+            round.put("served_stream_offline_bracket", ceiling(offA, offB, wide));
+            round.put("served_stream_vs_offline", st / ceiling(offA, offB, wide));
           }
-          // the three head counts in a rotating order, so no variant always runs right after the stream slice
+          // the three head counts in a rotating order, so no variant always runs right after the
+          // same slice; heads16's unary slice gets its own bracket of offline slices
           java.util.Map<String, Double> byHeads = new java.util.HashMap<>();
           List<String> order = new ArrayList<>(on("heads") ? List.of("heads16", "heads1", "heads4") : List.of("heads16"));
           java.util.Collections.rotate(order, r - 1);
+          boolean lastWasOffline = true;
           for (String hm : order) {
+            boolean bracket = hm.equals("heads16") && on("served") && offline != null;
+            double before = offB;
+            if (bracket && !lastWasOffline) before = offlineSlice(offline, r, w, "before-unary", warmUpRows);
             byHeads.put(hm, add(r, Measure.run("unary-c32-" + hm, heads, headsGen, unary(hm, 32, w), true, null)));
+            lastWasOffline = false;
+            if (bracket) {
+              double after = offlineSlice(offline, r, w, "after-unary", warmUpRows);
+              lastWasOffline = true;
+              round.put("unary_c32_offline_bracket", ceiling(before, after, wide));
+              round.put("unary_c32_vs_offline", byHeads.get(hm) / ceiling(before, after, wide));
+            }
           }
           u16 = byHeads.get("heads16");
           round.put("unary_c32_heads16_items_per_s", u16);
-          if (on("served")) round.put("unary_c32_vs_offline", u16 / off);
+          if (on("served") && offline == null) round.put("unary_c32_vs_offline", Double.NaN);
           if (on("heads")) {
             round.put("heads16_vs_heads1", u16 / byHeads.get("heads1"));
             round.put("heads4_vs_heads1", byHeads.get("heads4") / byHeads.get("heads1"));
@@ -272,6 +325,10 @@ final class FullRun implements Callable<Integer> {
         raw.put("offline_b" + batch + "_" + inferenceThreads + "x" + intra + "_items_per_s_median",
             medianOf(offlineRows, offlineScenario(inferenceThreads, intra), "items_per_s"));
         raw.put("offline_b" + batch + "_batch_ms_p50_median", batchMs);
+        for (String key : List.of("served_stream_offline_bracket", "unary_c32_offline_bracket")) {
+          double m = median(perRound, key);
+          if (Double.isFinite(m)) raw.put(key + "_median", Measure.round(m));
+        }
         if (offlineWide != null) {
           raw.put("offline_b" + batch + "_1x" + cores + "_items_per_s_median",
               medianOf(offlineRows, offlineScenario(1, cores), "items_per_s"));

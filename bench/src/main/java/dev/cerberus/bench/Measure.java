@@ -21,7 +21,8 @@ final class Measure {
   private Measure() {}
 
   /** A snapshot of what the server says about itself. */
-  record Snapshot(double cpu, long rssKb, Map<String, Double> metrics, Map<String, ModelStats> stats, long nanos) {}
+  record Snapshot(double cpu, long rssKb, Map<String, Double> metrics, Map<String, ModelStats> stats, long nanos,
+      CpuClock.Machine machine, double selfCpu) {}
 
   static Snapshot snapshot(ServerProcess srv, LoadGenerator gen, List<String> models, boolean cerberus) {
     Map<String, ModelStats> stats = new TreeMap<>();
@@ -36,8 +37,11 @@ final class Measure {
         }
       }
     }
-    if (srv == null) return new Snapshot(Double.NaN, -1, Map.of(), stats, System.nanoTime());
-    return new Snapshot(srv.cpuSeconds(), srv.rssKb(), cerberus ? srv.scrape() : Map.of(), stats, System.nanoTime());
+    CpuClock.Machine machine = CpuClock.machine();
+    double self = CpuClock.self();
+    if (srv == null) return new Snapshot(Double.NaN, -1, Map.of(), stats, System.nanoTime(), machine, self);
+    return new Snapshot(srv.cpuSeconds(), srv.rssKb(), cerberus ? srv.scrape() : Map.of(), stats, System.nanoTime(),
+        machine, self);
   }
 
   /**
@@ -74,7 +78,16 @@ final class Measure {
     Snapshot b = before[0] == null ? after : before[0];
     double wall = (after.nanos() - b.nanos()) / 1e9;
     o.put("server_pid", srv == null ? -1 : srv.pid());
-    o.put("server_cpu_cores", round((after.cpu() - b.cpu()) / wall));
+    double serverCores = (after.cpu() - b.cpu()) / wall;
+    double selfCores = (after.selfCpu() - b.selfCpu()) / wall;
+    o.put("server_cpu_cores", round(serverCores));
+    // who else used the cores during the slice: the load generator (this JVM) and the rest of
+    // the machine (other processes of the harness, other tenants; "niced" = their niced part)
+    o.put("load_generator_cpu_cores", round(selfCores));
+    double busy = (after.machine().busy() - b.machine().busy()) / wall;
+    o.put("machine_cpu_cores", round(busy));
+    o.put("other_cpu_cores", round(busy - selfCores - (Double.isFinite(serverCores) ? serverCores : 0)));
+    o.put("other_niced_cpu_cores", round((after.machine().niced() - b.machine().niced()) / wall));
     o.put("server_rss_mb_start", round(b.rssKb() / 1024.0));
     o.put("server_rss_mb_end", round(after.rssKb() / 1024.0));
     if (cerberus) {
@@ -125,8 +138,8 @@ final class Measure {
   /** Markdown table of scenario objects. */
   static String markdown(ArrayNode rows) {
     StringBuilder sb = new StringBuilder();
-    sb.append("| scenario | round | load | items/s | p50 ms | p90 ms | p99 ms | mean batch | queue ms | forward ms | server CPU cores | RSS MB (end) | errors |\n");
-    sb.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    sb.append("| scenario | round | load | items/s | p50 ms | p90 ms | p99 ms | mean batch | queue ms | forward ms | server CPU cores | load generator CPU | other CPU | RSS MB (end) | errors |\n");
+    sb.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (var r : rows) {
       sb.append("| ").append(r.path("scenario").asText()).append(" | ").append(r.path("round").asText("-"))
           .append(" | ").append(r.path("load").asText())
@@ -135,7 +148,10 @@ final class Measure {
           .append(" | ").append(r.path("server_mean_batch_size").asText("-"))
           .append(" | ").append(r.path("server_queue_ms_mean").asText("-"))
           .append(" | ").append(r.path("server_forward_ms_mean").asText("-"))
-          .append(" | ").append(r.path("server_cpu_cores").asText()).append(" | ").append(r.path("server_rss_mb_end").asText())
+          .append(" | ").append(r.path("server_cpu_cores").asText())
+          .append(" | ").append(r.path("load_generator_cpu_cores").asText("-"))
+          .append(" | ").append(r.path("other_cpu_cores").asText("-"))
+          .append(" | ").append(r.path("server_rss_mb_end").asText())
           .append(" | ").append(r.path("errors").asText()).append(" |\n");
     }
     return sb.toString();

@@ -29,7 +29,6 @@ final class ServerProcess implements AutoCloseable {
 
   private static final Pattern LISTENING =
       Pattern.compile("listening on [^:\\s]+:(\\d+)(?:.*metrics on port (\\d+))?");
-  private static final long CLK_TCK = 100; // USER_HZ on Linux
 
   final Process process;
   final int port;
@@ -128,14 +127,7 @@ final class ServerProcess implements AutoCloseable {
 
   /** utime + stime of the process in seconds (all threads), from /proc/pid/stat. */
   double cpuSeconds() {
-    try {
-      String stat = Files.readString(Path.of("/proc", String.valueOf(pid()), "stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      // fields after the comm: state(3) ... utime is field 14, stime 15 (1-based) -> index 11, 12
-      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLK_TCK;
-    } catch (IOException | RuntimeException e) {
-      return Double.NaN;
-    }
+    return CpuClock.process(String.valueOf(pid()));
   }
 
   /** VmRSS in KiB, from /proc/pid/status. */

@@ -49,6 +49,12 @@ class BenchSmokeTest {
       assertThat(r.get("server_forward_passes").asLong()).isPositive();
       assertThat(r.get("batch_size_histogram").size()).isPositive();
       assertThat(r.has("server_queue_ms_mean")).as("queue time from /metrics").isTrue();
+      // the CPU split of the slice: the server worked, the load generator (this JVM) sent and
+      // read, and the machine's busy time covers both
+      assertThat(r.get("server_cpu_cores").asDouble()).isPositive();
+      assertThat(r.get("load_generator_cpu_cores").asDouble()).isPositive();
+      assertThat(r.get("machine_cpu_cores").asDouble())
+          .isGreaterThan(0.5 * (r.get("server_cpu_cores").asDouble() + r.get("load_generator_cpu_cores").asDouble()));
     }
     assertThat(back.get(3).get("requests").asLong()).isBetween(100L, 102L);
     assertThat(Files.readString(out.resolve("smoke.md"))).contains("| unary |", "| stream |");
