@@ -120,28 +120,44 @@ public final class ImageResize {
     return out;
   }
 
-  /** Writes planes [c, oh, ow] into the start of {@code out}. */
+  /**
+   * Writes planes [c, oh, ow] into the start of {@code out}. Separable: each source row the
+   * vertical sampling reads is interpolated horizontally once, then every output row blends two
+   * such rows with contiguous loads the JIT vectorises. The arithmetic per value is the same as
+   * the direct formula {@code wy0 * (wx0 a + wx1 b) + wy1 * (wx0 c + wx1 d)}, so results are
+   * bit-identical; it does about a third of the gathers when the image is upscaled.
+   */
   private static void interpolate(float[] src, int c, int srcW, Axis ys, Axis xs, float[] out) {
     int oh = ys.i0().length;
     int ow = xs.i0().length;
     int srcPlane = src.length / c;
+    int srcH = srcPlane / srcW;
     int[] x0 = xs.i0();
     int[] x1 = xs.i1();
     float[] lx = xs.lambda();
+    int[] y0 = ys.i0();
+    int[] y1 = ys.i1();
+    float[] ly = ys.lambda();
+    float[] rows = new float[srcH * ow]; // horizontally interpolated source rows of one plane
     for (int ch = 0; ch < c; ch++) {
       int s = ch * srcPlane;
-      int d = ch * oh * ow;
-      for (int y = 0; y < oh; y++) {
-        int r0 = s + ys.i0()[y] * srcW;
-        int r1 = s + ys.i1()[y] * srcW;
-        float wy1 = ys.lambda()[y];
-        float wy0 = 1f - wy1;
+      for (int r = 0; r < srcH; r++) {
+        int from = s + r * srcW;
+        int to = r * ow;
         for (int x = 0; x < ow; x++) {
           float wx1 = lx[x];
-          float wx0 = 1f - wx1;
-          out[d + y * ow + x] =
-              wy0 * (wx0 * src[r0 + x0[x]] + wx1 * src[r0 + x1[x]])
-                  + wy1 * (wx0 * src[r1 + x0[x]] + wx1 * src[r1 + x1[x]]);
+          rows[to + x] = (1f - wx1) * src[from + x0[x]] + wx1 * src[from + x1[x]];
+        }
+      }
+      int d = ch * oh * ow;
+      for (int y = 0; y < oh; y++) {
+        int r0 = y0[y] * ow;
+        int r1 = y1[y] * ow;
+        float wy1 = ly[y];
+        float wy0 = 1f - wy1;
+        int o = d + y * ow;
+        for (int x = 0; x < ow; x++) {
+          out[o + x] = wy0 * rows[r0 + x] + wy1 * rows[r1 + x];
         }
       }
     }
