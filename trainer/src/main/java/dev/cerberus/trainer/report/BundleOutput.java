@@ -79,7 +79,8 @@ public final class BundleOutput {
         Files.copy(backboneFile, tmp.resolve("backbone.pt"));
       } else {
         Files.copy(backboneFile, tmp.resolve("trunk.pt"));
-        Files.copy(topFile, tmp.resolve("top.pt"));
+        // written, not copied: the temporary file's owner-only mode must not reach the bundle
+        Files.write(tmp.resolve("top.pt"), Files.readAllBytes(topFile));
       }
       if ("text".equals(input.kind())) {
         Files.copy(loaded.resolve(c.input().text().tokenizer()), tmp.resolve("tokenizer.json"));
