@@ -20,6 +20,7 @@ import dev.cerberus.trainer.features.Backbone;
 import dev.cerberus.trainer.features.FeatureCache;
 import dev.cerberus.trainer.features.FeatureSource;
 import dev.cerberus.trainer.features.ExtractorFeatureSource;
+import dev.cerberus.trainer.finetune.TopFineTuner;
 import dev.cerberus.trainer.ood.FittedScore;
 import dev.cerberus.trainer.ood.MixupOutliers;
 import dev.cerberus.trainer.ood.OodFitter;
@@ -99,15 +100,23 @@ public final class TrainingRun {
         splits.train().size(), splits.val().size(), splits.test().size(), outliers.size(),
         sizes(oodSets), reader.skippedEmptyLines());
 
-    // 2. backbone + feature cache
-    Path backboneFile = loaded.resolve(c.backbone().file());
+    // 2. backbone + feature cache (a split backbone: the trunk's outputs are cached)
+    boolean split = c.backbone().split() != null;
+    Path backboneFile = loaded.resolve(split ? c.backbone().split().trunk() : c.backbone().file());
+    String decisionHead = c.ood().head() != null ? c.ood().head() : defaultDecisionHead();
+    HeadSpec decision = c.heads().stream().filter(h -> h.name().equals(decisionHead))
+        .findFirst().orElseThrow();
+    if (c.backbone().fineTune() != null && !"multiclass".equals(decision.kind())) {
+      throw new TrainerException("backbone.fine_tune: the decision head '" + decisionHead
+          + "' must be multiclass (the top is fine-tuned on its labels)");
+    }
     String backboneSha = FeatureCache.sha256(backboneFile);
     Backbone.configureEngine(c.backbone().threads());
     BundleManifest.InputSpec inputSpec = BundleOutput.inputSpec(c);
     Map<String, Object> extraction = new LinkedHashMap<>();
     Map<String, FeatureSet> sets = new LinkedHashMap<>();
-    try (FeatureSource source = openSource(backboneFile, inputSpec)) {
-      if (source.featureSize() != c.backbone().featureSize()) {
+    try (FeatureSource source = openSource(backboneFile, inputSpec, split)) {
+      if (!split && source.featureSize() != c.backbone().featureSize()) {
         throw new TrainerException("backbone.feature_size: config says "
             + c.backbone().featureSize() + " but " + backboneFile + " outputs "
             + source.featureSize() + " features; heads are built for feature_size");
@@ -177,6 +186,10 @@ public final class TrainingRun {
     if (!c.outliers().isEmpty() && sets.get("outliers-train").size() == 0) {
       throw new DataException("outliers: no usable items after extraction");
     }
+    Path topFile = null;
+    if (split) {
+      topFile = runTop(backboneFile, inputSpec, sets, decision, extraction);
+    }
 
     // 3. heads
     List<HeadTask> tasks = new ArrayList<>();
@@ -190,9 +203,6 @@ public final class TrainingRun {
     if (gate) {
       tasks.add(new HeadTask(c.gate().name(), true, sizes(f, c.gate().hidden(), 1), false));
     }
-    String decisionHead = c.ood().head() != null ? c.ood().head() : defaultDecisionHead();
-    HeadSpec decision = c.heads().stream().filter(h -> h.name().equals(decisionHead))
-        .findFirst().orElseThrow();
     float[][] synthTrain = mixup(sets.get("train"), decision, c.seed() + 2, 1.0);
     float[][] synthVal = mixup(sets.get("val"), decision, c.seed() + 3,
         (double) sets.get("val").size() / sets.get("train").size());
@@ -338,14 +348,84 @@ public final class TrainingRun {
             "outliers-val", sets.get("outliers-val").size()),
         (System.nanoTime() - t0) / 1e9);
     Path out = loaded.resolve(c.output());
-    new BundleOutput(c, loaded).write(out, backboneFile, backboneSha, inputSpec, tasks, layers,
+    new BundleOutput(c, loaded).write(out, backboneFile, topFile, backboneSha, inputSpec, tasks, layers,
         policy, served.files(), report, c.heads(), gate ? c.gate().name() : null);
     log.printf("bundle written to %s (served unknown: %s, threshold %.5g at TPR %.2f) in %.1fs%n",
         out, serve, thresholds.get(serve), tpr, (System.nanoTime() - t0) / 1e9);
+    if (topFile != null) {
+      java.nio.file.Files.deleteIfExists(topFile);
+    }
     return out;
   }
 
-  private FeatureSource openSource(Path backboneFile, BundleManifest.InputSpec in) throws IOException {
+  /**
+   * A split backbone: loads the top, fine-tunes it on the decision head's task with outlier
+   * exposure (when {@code backbone.fine_tune} is set), replaces every set's trunk rows by the
+   * top's pooled features, and writes the top the bundle will serve to a temporary file.
+   */
+  private Path runTop(Path trunkFile, BundleManifest.InputSpec inputSpec,
+      Map<String, FeatureSet> sets, HeadSpec decision, Map<String, Object> extraction)
+      throws IOException {
+    var im = inputSpec.image();
+    long[] inShape = {"gray".equals(im.channels()) ? 1 : 3, im.height(), im.width()};
+    long[] mapShape = TopFineTuner.trunkMapShape(trunkFile, inShape, c.backbone().device());
+    Path topSource = loaded.resolve(c.backbone().split().top());
+    try (TopFineTuner top = TopFineTuner.load(topSource, mapShape, c.backbone().device())) {
+      if (top.featureSize() != c.backbone().featureSize()) {
+        throw new TrainerException("backbone.feature_size: config says "
+            + c.backbone().featureSize() + " but " + topSource + " outputs " + top.featureSize()
+            + " features; heads are built for feature_size");
+      }
+      var ft = c.backbone().fineTune();
+      if (ft != null) {
+        FeatureSet tr = sets.get("train");
+        FeatureSet va = sets.get("val");
+        int[] y = labels(tr.samples(), decision);
+        int[] yv = labels(va.samples(), decision);
+        List<Integer> keep = new ArrayList<>();
+        List<Integer> keepV = new ArrayList<>();
+        for (int i = 0; i < y.length; i++) if (y[i] >= 0) keep.add(i);
+        for (int i = 0; i < yv.length; i++) if (yv[i] >= 0) keepV.add(i);
+        float[][] out = sets.get("outliers-train").features();
+        boolean oe = decision.outlierExposure();
+        log.printf("fine-tuning the top (%s) on %d labelled rows of '%s' and %d outliers "
+            + "(lambda %.2f), %d epochs%n", c.backbone().split().top(), keep.size(),
+            decision.task(), oe ? out.length : 0, ft.oeLambda(), ft.epochs());
+        long f0 = System.nanoTime();
+        List<TopFineTuner.Epoch> history = top.fineTune(rows(tr.features(), keep),
+            pick(y, keep), decision.labels().size(), oe ? out : new float[0][],
+            rows(va.features(), keepV), pick(yv, keepV),
+            oe ? sets.get("outliers-val").features() : new float[0][], ft, c.seed() + 5, log);
+        Map<String, Object> fine = new LinkedHashMap<>();
+        fine.put("epochs", history);
+        fine.put("seconds", (System.nanoTime() - f0) / 1e9);
+        extraction.put("fine_tune", fine);
+      }
+      for (var e : new ArrayList<>(sets.entrySet())) {
+        FeatureSet s = e.getValue();
+        e.setValue(new FeatureSet(s.name(), s.role(), s.samples(),
+            top.features(s.features(), c.backbone().batchSize()), s.corrupt()));
+      }
+      Path tmp = java.nio.file.Files.createTempFile("cerberus-top", ".pt");
+      top.write(tmp);
+      return tmp;
+    }
+  }
+
+  private static float[][] rows(float[][] all, List<Integer> keep) {
+    float[][] r = new float[keep.size()][];
+    for (int i = 0; i < r.length; i++) r[i] = all[keep.get(i)];
+    return r;
+  }
+
+  private static int[] pick(int[] all, List<Integer> keep) {
+    int[] r = new int[keep.size()];
+    for (int i = 0; i < r.length; i++) r[i] = all[keep.get(i)];
+    return r;
+  }
+
+  private FeatureSource openSource(Path backboneFile, BundleManifest.InputSpec in, boolean trunk)
+      throws IOException {
     Path dir = backboneFile.getParent();
     if ("text".equals(in.kind())) {
       // the extractor resolves the tokenizer against the backbone's folder, as a bundle does
@@ -356,7 +436,7 @@ public final class TrainingRun {
     }
     return new ExtractorFeatureSource(dir, in, backboneFile.getFileName().toString(),
         c.backbone().output(), c.backbone().device(), c.backbone().batchSize(),
-        InputLimits.defaults());
+        InputLimits.defaults(), trunk);
   }
 
   private String defaultDecisionHead() {

@@ -96,12 +96,42 @@ public final class ConfigLoader {
     if (c.output() == null) {
       errors.add("output: required (the bundle folder to write)");
     }
-    if (c.backbone() == null || c.backbone().file() == null) {
-      errors.add("backbone.file: required (a TorchScript .pt file)");
+    if (c.backbone() == null || (c.backbone().file() == null) == (c.backbone().split() == null)) {
+      errors.add("backbone: exactly one of file (a TorchScript .pt file) and split "
+          + "({trunk, top}) is required");
     } else {
-      Path bb = base.resolve(c.backbone().file());
-      if (!Files.isReadable(bb)) {
-        errors.add("backbone.file: not readable: " + bb);
+      var sp = c.backbone().split();
+      if (sp == null) {
+        Path bb = base.resolve(c.backbone().file());
+        if (!Files.isReadable(bb)) {
+          errors.add("backbone.file: not readable: " + bb);
+        }
+      } else if (sp.trunk() == null || sp.top() == null) {
+        errors.add("backbone.split: both trunk and top are required");
+      } else {
+        for (String[] kv : new String[][] {{"trunk", sp.trunk()}, {"top", sp.top()}}) {
+          if (!Files.isReadable(base.resolve(kv[1]))) {
+            errors.add("backbone.split." + kv[0] + ": not readable: " + base.resolve(kv[1])
+                + " (tools/backbone/split_mobilenet.py makes the pair)");
+          }
+        }
+        if (c.input() != null && !"image".equals(c.input().kind())) {
+          errors.add("backbone.split: supported for input.kind image only");
+        }
+      }
+      var ft = c.backbone().fineTune();
+      if (ft != null) {
+        if (sp == null) {
+          errors.add("backbone.fine_tune: needs backbone.split (the top is what is fine-tuned)");
+        }
+        if (ft.epochs() < 1 || ft.batchSize() < 1) {
+          errors.add("backbone.fine_tune.epochs and batch_size: must be >= 1");
+        }
+        if (!(ft.learningRate() > 0) || !(ft.headLearningRate() > 0) || ft.weightDecay() < 0
+            || ft.oeLambda() < 0) {
+          errors.add("backbone.fine_tune: learning rates must be > 0, weight_decay and "
+              + "oe_lambda >= 0");
+        }
       }
       if (!Set.of("pooled", "tokens").contains(c.backbone().output())) {
         errors.add("backbone.output: must be pooled or tokens, got " + c.backbone().output());

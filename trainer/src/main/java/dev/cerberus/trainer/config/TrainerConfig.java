@@ -38,10 +38,14 @@ public record TrainerConfig(
   }
 
   /**
-   * The frozen backbone. {@code feature_size} is checked against one real forward pass before
-   * training starts.
+   * The backbone: one TorchScript file, or a split pair whose top can be fine-tuned.
+   * {@code feature_size} is checked against one real forward pass before training starts.
    *
-   * @param file TorchScript file
+   * @param file TorchScript file (exactly one of file / split)
+   * @param split {@code trunk} + {@code top} files with {@code top(trunk(x)) == backbone(x)}
+   *     (images only); the trunk's outputs are cached, the top runs on them
+   * @param fineTune optional: fine-tune the split's top on the decision head's task with
+   *     outlier exposure before the heads are fitted; null = the top stays frozen
    * @param output pooled ([B,F]) or tokens ([B,T,F], mean-pooled over the attention mask)
    * @param featureSize F
    * @param batchSize inputs per forward during feature extraction
@@ -49,13 +53,38 @@ public record TrainerConfig(
    * @param device DJL device name, cpu or gpu
    */
   public record BackboneSpec(
-      String file, String output, Integer featureSize, Integer batchSize, Integer threads,
-      String device) {
+      String file, SplitSpec split, FineTuneSpec fineTune, String output, Integer featureSize,
+      Integer batchSize, Integer threads, String device) {
     public BackboneSpec {
       output = output == null ? "pooled" : output;
       batchSize = batchSize == null ? 32 : batchSize;
       threads = threads == null ? 2 : threads;
       device = device == null ? "cpu" : device;
+    }
+  }
+
+  /** A split backbone: {@code trunk} (input -> feature map) and {@code top} (map -> pooled). */
+  public record SplitSpec(String trunk, String top) {}
+
+  /**
+   * Fine-tuning of a split backbone's top (trainer.finetune.TopFineTuner): a linear layer on the
+   * top's pooled output, trained jointly with the top by cross-entropy on the decision head's
+   * labelled training rows plus {@code oe_lambda} x cross-entropy to uniform on the training
+   * outliers; AdamW, a fixed number of epochs. The linear layer is discarded afterwards (the
+   * heads are fitted on the fine-tuned features as usual).
+   *
+   * @param headLearningRate learning rate of the linear layer (zero-initialised)
+   * @param batchSize labelled rows per step (plus as many outlier rows)
+   */
+  public record FineTuneSpec(Integer epochs, Double learningRate, Double headLearningRate,
+      Double weightDecay, Integer batchSize, Double oeLambda) {
+    public FineTuneSpec {
+      epochs = epochs == null ? 8 : epochs;
+      learningRate = learningRate == null ? 1e-4 : learningRate;
+      headLearningRate = headLearningRate == null ? 1e-3 : headLearningRate;
+      weightDecay = weightDecay == null ? 1e-4 : weightDecay;
+      batchSize = batchSize == null ? 64 : batchSize;
+      oeLambda = oeLambda == null ? 0.5 : oeLambda;
     }
   }
 

@@ -34,15 +34,26 @@ public final class ExtractorFeatureSource implements FeatureSource {
    */
   public ExtractorFeatureSource(Path dir, InputSpec input, String backboneFile, String output,
       String device, int batchSize, InputLimits limits) throws IOException {
+    this(dir, input, backboneFile, output, device, batchSize, limits, false);
+  }
+
+  /**
+   * @param trunk {@code backboneFile} is a split backbone's trunk: its output (a feature map)
+   *     is flattened per item, {@code C*h*w} values, and cached for fine-tuning the top
+   */
+  public ExtractorFeatureSource(Path dir, InputSpec input, String backboneFile, String output,
+      String device, int batchSize, InputLimits limits, boolean trunk) throws IOException {
     this.limits = limits;
     try {
-      this.extractor = FeatureExtractor.open(dir, input,
-          new BackboneSpec(backboneFile, null, output, null, null), false,
-          new GraphOptions(device, new int[0]), batchSize);
+      GraphOptions options = new GraphOptions(device, new int[0]);
+      this.extractor = trunk
+          ? FeatureExtractor.forFile(dir.resolve(backboneFile), input, output, options, batchSize)
+          : FeatureExtractor.open(dir, input,
+              new BackboneSpec(backboneFile, null, output, null, null), false, options, batchSize);
     } catch (BundleException e) {
       throw new IOException(e.getMessage(), e);
     }
-    this.specKey = specKey(input, output);
+    this.specKey = (trunk ? "trunk:" : "") + specKey(input, output);
     this.featureSize = probe(input).length;
   }
 

@@ -63,7 +63,11 @@ public final class BundleOutput {
     return f;
   }
 
-  public void write(Path out, Path backboneFile, String backboneSha,
+  /**
+   * @param backboneFile the whole backbone, or the trunk of a split one
+   * @param topFile the split backbone's top as trained (null: not split)
+   */
+  public void write(Path out, Path backboneFile, Path topFile, String backboneSha,
       BundleManifest.InputSpec input, List<HeadTask> tasks, List<List<DenseLayer>> layers,
       UnknownPolicy policy, Map<String, Npy.Array> oodFiles, ReportData report,
       List<HeadSpec> headSpecs, String gateName) throws IOException {
@@ -71,7 +75,13 @@ public final class BundleOutput {
     Files.createDirectories(parent);
     Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".tmp");
     try {
-      Files.copy(backboneFile, tmp.resolve("backbone.pt"));
+      if (topFile == null) {
+        Files.copy(backboneFile, tmp.resolve("backbone.pt"));
+      } else {
+        Files.copy(backboneFile, tmp.resolve("trunk.pt"));
+        // written, not copied: the temporary file's owner-only mode must not reach the bundle
+        Files.write(tmp.resolve("top.pt"), Files.readAllBytes(topFile));
+      }
       if ("text".equals(input.kind())) {
         Files.copy(loaded.resolve(c.input().text().tokenizer()), tmp.resolve("tokenizer.json"));
       }
@@ -101,7 +111,16 @@ public final class BundleOutput {
       provenance.put("trainer", TRAINER);
       provenance.put("config", loaded.file().getFileName().toString());
       provenance.put("seed", c.seed());
-      provenance.put("backbone_source", c.backbone().file());
+      if (topFile == null) {
+        provenance.put("backbone_source", c.backbone().file());
+      } else {
+        provenance.put("backbone_source", Map.of("trunk", c.backbone().split().trunk(),
+            "top", c.backbone().split().top()));
+        provenance.put("trunk_sha256", backboneSha);
+        if (c.backbone().fineTune() != null) {
+          provenance.put("top_fine_tuned", c.backbone().fineTune());
+        }
+      }
       provenance.put("training_outliers", report.trainingOutlierSources());
       provenance.put("evaluation_ood_sets", report.oodSets());
       if (gateName != null) {
@@ -109,8 +128,12 @@ public final class BundleOutput {
       }
       BundleManifest manifest = new BundleManifest(BundleManifest.SUPPORTED_SCHEMA_VERSION,
           c.name(), c.version(), c.description(), input,
-          new BundleManifest.BackboneSpec("backbone.pt", null, c.backbone().output(),
-              c.backbone().featureSize(), backboneSha),
+          topFile == null
+              ? new BundleManifest.BackboneSpec("backbone.pt", null, c.backbone().output(),
+                  c.backbone().featureSize(), backboneSha)
+              : new BundleManifest.BackboneSpec(null,
+                  new BundleManifest.SplitSpec("trunk.pt", "top.pt"), c.backbone().output(),
+                  c.backbone().featureSize(), null),
           false, heads, policy, provenance, flatMetrics(report));
       Files.writeString(tmp.resolve("bundle.json"),
           BundleJson.mapper().writeValueAsString(manifest) + "\n", StandardCharsets.UTF_8);
