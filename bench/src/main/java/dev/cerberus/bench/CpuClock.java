@@ -49,6 +49,16 @@ final class CpuClock {
     }
   }
 
+  /** The nice value this JVM runs at (field 19 of /proc/self/stat); 0 where unknown. */
+  static int niceOfSelf() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
   /** This JVM, which runs the load generator. */
   static double self() {
     return process("self");

@@ -43,6 +43,11 @@ final class FullRun implements Callable<Integer> {
           + " faster of the two in each round.")
   int inferenceThreads;
   @Option(names = "--memory-requests", defaultValue = "200000") long memoryRequests;
+  @Option(names = "--memory-warm-up", defaultValue = "120",
+      description = "Seconds of the same load on the soak's fresh server before the 200,000 counted requests."
+          + " JIT, G1's heap sizing and malloc's per-thread arenas reach their working size within 1-3 minutes:"
+          + " with 20 s, one run stepped +64 MB at 48,000 requests and stayed flat after it.")
+  double memoryWarmUp;
   @Option(names = "--memory-model", defaultValue = "heads16",
       description = "Bundle of the memory soak: heads16 (real MobileNetV2, PNG inputs) or tiny (tensor fixture, ~1 min).")
   String memoryModel;
@@ -503,6 +508,7 @@ final class FullRun implements Callable<Integer> {
     }
     m.put("shared", "the machine was shared with other engineers' builds and tests during the run");
     m.put("jvm_uptime_ms", ManagementFactory.getRuntimeMXBean().getUptime());
+    m.put("nice", CpuClock.niceOfSelf()); // run-full.sh runs at -10 where permitted; children inherit it
     return m;
   }
 }

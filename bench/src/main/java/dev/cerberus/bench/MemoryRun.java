@@ -31,13 +31,14 @@ final class MemoryRun {
     String model = tiny ? "tiny" : "heads16";
     String workload = tiny ? "tensor:16" : "images:" + f.images;
     ((ObjectNode) doc.get("settings")).put("memory_model", model + " (" + workload + ")");
+    ((ObjectNode) doc.get("settings")).put("memory_warm_up_s", f.memoryWarmUp);
     ObjectNode mem = doc.putObject("memory");
     List<Long> reqs = new ArrayList<>();
     List<Double> rss = new ArrayList<>();
     List<Double> anon = new ArrayList<>();
     try (ServerProcess srv = ServerProcess.startCerberus(f.serverJar, repo, f.jvmArgs, serveArgs, f.work.resolve("server-memory.log"));
         LoadGenerator gen = new LoadGenerator(srv.port, Workload.items(workload))) {
-      LoadSpec spec = new LoadSpec(List.of(model), false, 32, 1, 0, Math.max(f.warmUp, 15), 3600, f.memoryRequests, 0);
+      LoadSpec spec = new LoadSpec(List.of(model), false, 32, 1, 0, f.memoryWarmUp, 3600, f.memoryRequests, 0);
       Runnable sample0 = () -> {
         reqs.add(0L);
         rss.add(srv.rssKb() / 1024.0);
