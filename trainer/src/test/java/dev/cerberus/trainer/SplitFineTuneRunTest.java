@@ -107,6 +107,11 @@ class SplitFineTuneRunTest {
         .isEqualTo(Files.readAllBytes(dir.resolve("fixture/split/trunk.pt")));
     assertThat(Files.readAllBytes(bundle.resolve("top.pt")))
         .isNotEqualTo(Files.readAllBytes(dir.resolve("fixture/split/top.pt")));
+    // readable by a server running as another user: not the temp folder's owner-only mode
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(bundle)))
+        .isEqualTo("rwxr-xr-x");
+    assertThat(Files.getPosixFilePermissions(bundle.resolve("top.pt")))
+        .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
     JsonNode b = json(bundle.resolve("bundle.json")).path("backbone");
     assertThat(b.path("split").path("trunk").asText()).isEqualTo("trunk.pt");
     assertThat(b.path("split").path("top").asText()).isEqualTo("top.pt");

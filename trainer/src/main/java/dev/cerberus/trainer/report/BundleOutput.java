@@ -158,6 +158,11 @@ public final class BundleOutput {
         }
         deleteTree(out);
       }
+      // createTempDirectory makes the folder owner-only; a bundle is read by a server that may
+      // run as another user, so it gets the usual rwxr-xr-x before it takes its final name
+      if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
       Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
       deleteTree(tmp);
