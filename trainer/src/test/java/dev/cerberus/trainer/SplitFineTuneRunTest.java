@@ -84,12 +84,7 @@ class SplitFineTuneRunTest {
     folder("train", 150, 1);
     folder("val", 60, 2);
     folder("test", 90, 3);
-    Random r = new Random(4);
-    for (int i = 0; i < 40; i++) {
-      int g = 60 + r.nextInt(140);
-      TrainingRunTest.png(dir.resolve("grey/" + i + ".png"), new int[] {g, g, g}, r, false);
-      TrainingRunTest.png(dir.resolve("checkers/" + i + ".png"), null, r, true);
-    }
+    TrainingRunTest.outlierPngs(dir, 40);
     Files.writeString(dir.resolve("split.yaml"), CONFIG);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     bundle = new TrainingRun(ConfigLoader.load(dir.resolve("split.yaml")), new PrintStream(out)).run();

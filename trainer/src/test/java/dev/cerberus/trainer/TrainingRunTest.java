@@ -44,6 +44,16 @@ class TrainingRunTest {
 
   static final String[] COLOURS = {"red", "green", "blue"};
 
+  /** n flat grey and n checkerboard images under grey/ and checkers/ (outliers and OOD sets). */
+  static void outlierPngs(Path dir, int n) throws IOException {
+    Random r = new Random(4);
+    for (int i = 0; i < n; i++) {
+      int g = 60 + r.nextInt(140);
+      png(dir.resolve("grey/" + i + ".png"), new int[] {g, g, g}, r, false);
+      png(dir.resolve("checkers/" + i + ".png"), null, r, true);
+    }
+  }
+
   static void png(Path p, int[] rgb, Random r, boolean checker) throws IOException {
     BufferedImage img = new BufferedImage(20, 20, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < 20; y++) {
@@ -124,12 +134,7 @@ class TrainingRunTest {
     manifest("train", 240, 1);
     manifest("val", 90, 2);
     manifest("test", 120, 3);
-    Random r = new Random(4);
-    for (int i = 0; i < 60; i++) {
-      int g = 60 + r.nextInt(140);
-      png(dir.resolve("grey/" + i + ".png"), new int[] {g, g, g}, r, false);
-      png(dir.resolve("checkers/" + i + ".png"), null, r, true);
-    }
+    outlierPngs(dir, 60);
     Files.writeString(dir.resolve("grey/corrupt.png"), "not a png"); // skipped and counted
     Files.writeString(dir.resolve("tiny.yaml"), CONFIG);
     Files.createDirectories(dir.resolve("out/tiny/3"));
