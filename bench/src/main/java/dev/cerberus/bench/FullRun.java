@@ -68,10 +68,11 @@ final class FullRun implements Callable<Integer> {
   private final ObjectNode warmUpRounds = Measure.JSON.createObjectNode();
   private final ObjectNode doc = Measure.JSON.createObjectNode();
 
-  private double lastOfflineBatchMs = Double.NaN;
-
-  /** One offline slice in the server's layout; {@code position} says which served slice it brackets. */
-  private double offlineSlice(OfflineChild offline, int r, double w, String position, ArrayNode warmUpRows)
+  /**
+   * One offline slice in the server's layout, recorded in the offline rows; {@code position}
+   * says which served slice it brackets. Returns the slice's row.
+   */
+  private ObjectNode offlineSlice(OfflineChild offline, int r, double w, String position, ArrayNode warmUpRows)
       throws java.io.IOException {
     CpuClock.Machine m0 = CpuClock.machine();
     double c0 = CpuClock.process(String.valueOf(offline.pid()));
@@ -86,11 +87,9 @@ final class FullRun implements Callable<Integer> {
     o.put("offline_cpu_cores", Measure.round(child));
     o.put("other_cpu_cores", Measure.round((CpuClock.machine().busy() - m0.busy()) / wall - child));
     (r >= 1 ? offlineRows : warmUpRows).add(o);
-    double v = o.get("items_per_s").asDouble();
-    lastOfflineBatchMs = o.get("batch_ms_p50").asDouble();
     System.err.printf("[bench] offline B=%d %dx%d (%s): %.1f items/s, batch p50 %.1f ms%n", batch, inferenceThreads,
-        intraOp(), position, v, lastOfflineBatchMs);
-    return v;
+        intraOp(), position, o.get("items_per_s").asDouble(), o.get("batch_ms_p50").asDouble());
+    return o;
   }
 
   /** Intra-op threads of the server's layout: the cores shared among its inference threads. */
@@ -241,8 +240,9 @@ final class FullRun implements Callable<Integer> {
         double offA = Double.NaN;
         double wide = Double.NaN;
         if (offline != null) {
-          offA = offlineSlice(offline, r, w, "before-stream", warmUpRows);
-          round.put("offline_batch_ms_p50", lastOfflineBatchMs);
+          ObjectNode first = offlineSlice(offline, r, w, "before-stream", warmUpRows);
+          offA = first.get("items_per_s").asDouble();
+          round.put("offline_batch_ms_p50", first.get("batch_ms_p50").asDouble());
           if (offlineWide != null) {
             ObjectNode o1 = offlineWide.run(batch, duration, w, 1);
             o1.put("scenario", offlineScenario(1, cores));
@@ -261,7 +261,7 @@ final class FullRun implements Callable<Integer> {
           if (on("served")) {
             double st = add(r, Measure.run("served-stream-heads16", heads, headsGen,
                 new LoadSpec(List.of("heads16"), true, 2, batch, 4 * batch, w, duration, 0, 0), true, null));
-            if (offline != null) offB = offlineSlice(offline, r, w, "after-stream", warmUpRows);
+            if (offline != null) offB = offlineSlice(offline, r, w, "after-stream", warmUpRows).get("items_per_s").asDouble();
             round.put("served_stream_offline_bracket", ceiling(offA, offB, wide));
             round.put("served_stream_vs_offline", st / ceiling(offA, offB, wide));
           }
@@ -274,11 +274,11 @@ final class FullRun implements Callable<Integer> {
           for (String hm : order) {
             boolean bracket = hm.equals("heads16") && on("served") && offline != null;
             double before = offB;
-            if (bracket && !lastWasOffline) before = offlineSlice(offline, r, w, "before-unary", warmUpRows);
+            if (bracket && !lastWasOffline) before = offlineSlice(offline, r, w, "before-unary", warmUpRows).get("items_per_s").asDouble();
             byHeads.put(hm, add(r, Measure.run("unary-c32-" + hm, heads, headsGen, unary(hm, 32, w), true, null)));
             lastWasOffline = false;
             if (bracket) {
-              double after = offlineSlice(offline, r, w, "after-unary", warmUpRows);
+              double after = offlineSlice(offline, r, w, "after-unary", warmUpRows).get("items_per_s").asDouble();
               lastWasOffline = true;
               round.put("unary_c32_offline_bracket", ceiling(before, after, wide));
               round.put("unary_c32_vs_offline", byHeads.get(hm) / ceiling(before, after, wide));
