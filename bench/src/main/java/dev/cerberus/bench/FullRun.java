@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -389,6 +390,7 @@ final class FullRun implements Callable<Integer> {
     }
 
     doc.put("finished", Instant.now().toString());
+    ((ObjectNode) doc.get("machine")).set("neighbours", neighbours(rows, offlineRows));
     doc.set("scenarios", rows);
     String suffix = tag.isEmpty() ? "" : "-" + tag;
     Files.writeString(out.resolve("latest" + suffix + ".json"), Measure.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
@@ -493,6 +495,34 @@ final class FullRun implements Callable<Integer> {
     if (rc != 0) throw new IOException(String.join(" ", cmd) + " exited with " + rc);
   }
 
+  /**
+   * How much CPU processes outside the benchmark took while its slices ran, from every slice's
+   * {@code other_cpu_cores}: on 2 cores, 0.1 of a core is enough to move a ratio by 5 %, so a
+   * reader must see whether the run was quiet rather than be told.
+   */
+  static ObjectNode neighbours(ArrayNode... slices) {
+    List<Double> other = new ArrayList<>();
+    double niced = 0;
+    for (ArrayNode a : slices) {
+      for (var r : a) {
+        if (r.has("other_cpu_cores")) other.add(r.get("other_cpu_cores").asDouble());
+        niced = Math.max(niced, r.path("other_niced_cpu_cores").asDouble(0));
+      }
+    }
+    ObjectNode n = Measure.JSON.createObjectNode();
+    n.put("slices", other.size());
+    if (other.isEmpty()) return n;
+    Collections.sort(other);
+    n.put("other_cpu_cores_median", Measure.round(other.get(other.size() / 2)));
+    n.put("other_cpu_cores_max", Measure.round(other.get(other.size() - 1)));
+    n.put("other_niced_cpu_cores_max", Measure.round(niced));
+    n.put("quiet", other.get(other.size() - 1) < QUIET_OTHER_CPU_CORES);
+    return n;
+  }
+
+  /** Other processes' CPU below which every slice counts as run on a quiet machine. */
+  static final double QUIET_OTHER_CPU_CORES = 0.1;
+
   static ObjectNode machine() {
     ObjectNode m = Measure.JSON.createObjectNode();
     m.put("cores", Runtime.getRuntime().availableProcessors());
@@ -506,7 +536,6 @@ final class FullRun implements Callable<Integer> {
     } catch (IOException ignored) {
       // not Linux
     }
-    m.put("shared", "the machine was shared with other engineers' builds and tests during the run");
     m.put("jvm_uptime_ms", ManagementFactory.getRuntimeMXBean().getUptime());
     m.put("nice", CpuClock.niceOfSelf()); // run-full.sh runs at -10 where permitted; children inherit it
     return m;

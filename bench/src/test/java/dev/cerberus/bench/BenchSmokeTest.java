@@ -57,10 +57,36 @@ class BenchSmokeTest {
           .isGreaterThan(0.5 * (r.get("server_cpu_cores").asDouble() + r.get("load_generator_cpu_cores").asDouble()));
     }
     assertThat(back.get(3).get("requests").asLong()).isBetween(100L, 102L);
+    JsonNode neighbours = FullRun.neighbours((ArrayNode) back);
+    assertThat(neighbours.get("slices").asInt()).isEqualTo(4);
+    assertThat(neighbours.get("other_cpu_cores_max").asDouble())
+        .isGreaterThanOrEqualTo(neighbours.get("other_cpu_cores_median").asDouble());
+    assertThat(neighbours.get("quiet").isBoolean()).isTrue();
     assertThat(Files.readString(out.resolve("smoke.md"))).contains("| unary |", "| stream |");
 
     ObjectNode off = BenchMain.offline(SERVER_JAR, List.of("-Xmx512m"), BUNDLES.resolve("tiny/1"), "tensor:16", "1,4", 1, 0.5);
     assertThat(off.get("results")).hasSize(2);
     assertThat(off.get("results").get(1).get("items_per_s").asDouble()).isPositive();
+  }
+
+  @Test
+  void neighboursSayWhetherAnyOtherProcessTookCpuDuringTheSlices() {
+    ArrayNode served = Measure.JSON.createArrayNode();
+    served.addObject().put("other_cpu_cores", 0.02);
+    served.addObject().put("other_cpu_cores", 0.04).put("other_niced_cpu_cores", 0.01);
+    ArrayNode offline = Measure.JSON.createArrayNode();
+    offline.addObject().put("other_cpu_cores", 0.03);
+    ObjectNode quiet = FullRun.neighbours(served, offline);
+    assertThat(quiet.get("slices").asInt()).isEqualTo(3);
+    assertThat(quiet.get("other_cpu_cores_median").asDouble()).isEqualTo(0.03);
+    assertThat(quiet.get("other_cpu_cores_max").asDouble()).isEqualTo(0.04);
+    assertThat(quiet.get("other_niced_cpu_cores_max").asDouble()).isEqualTo(0.01);
+    assertThat(quiet.get("quiet").asBoolean()).isTrue();
+
+    offline.addObject().put("other_cpu_cores", 0.6).put("other_niced_cpu_cores", 0.5);
+    ObjectNode busy = FullRun.neighbours(served, offline);
+    assertThat(busy.get("other_cpu_cores_max").asDouble()).isEqualTo(0.6);
+    assertThat(busy.get("other_niced_cpu_cores_max").asDouble()).isEqualTo(0.5);
+    assertThat(busy.get("quiet").asBoolean()).isFalse();
   }
 }
