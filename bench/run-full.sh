@@ -1,5 +1,5 @@
 #!/bin/sh
-# The full side-by-side benchmark run (about 28 minutes on 2 cores, more on a busy machine). Run from anywhere:
+# The full side-by-side benchmark run (about 31 minutes on 2 cores, more on a busy machine). Run from anywhere:
 #   bench/run-full.sh [extra `bench full` options, e.g. --duration 30 --only served,heads]
 # Builds nothing: needs server/target/cerberus-server.jar and bench/target/cerberus-bench.jar
 #   ./mvnw -o -pl proto,model,server install -DskipTests && ./mvnw -o -pl bench install -DskipTests
