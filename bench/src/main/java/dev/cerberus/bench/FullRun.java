@@ -271,7 +271,7 @@ final class FullRun implements Callable<Integer> {
           // same slice; heads16's unary slice gets its own bracket of offline slices
           java.util.Map<String, Double> byHeads = new java.util.HashMap<>();
           List<String> order = new ArrayList<>(on("heads") ? List.of("heads16", "heads1", "heads4") : List.of("heads16"));
-          java.util.Collections.rotate(order, r - 1);
+          Collections.rotate(order, r - 1);
           boolean lastWasOffline = true;
           double lastBatchMs = round.path("offline_batch_ms_p50").asDouble(Double.NaN);
           double unaryBatchMs = lastBatchMs;
@@ -372,7 +372,8 @@ final class FullRun implements Callable<Integer> {
       }
       if (heads != null && on("served")) {
         for (String key : List.of("half_load_rate_per_s", "half_load_p99_ms", "half_load_p99_bound_ms")) {
-          raw.put(key + "_median", Measure.round(median(perRound, key)));
+          double m = median(perRound, key); // no bound without the offline slices (--only served)
+          if (Double.isFinite(m)) raw.put(key + "_median", Measure.round(m));
         }
         raw.put("server_heads_rss_mb", heads.rssKb() / 1024.0);
       }
