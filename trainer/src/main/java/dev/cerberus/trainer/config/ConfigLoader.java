@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.cerberus.trainer.config.TrainerConfig.BackboneSpec;
+import dev.cerberus.trainer.config.TrainerConfig.FineTuneSpec;
 import dev.cerberus.trainer.config.TrainerConfig.HeadSpec;
+import dev.cerberus.trainer.config.TrainerConfig.TopMode;
 import dev.cerberus.trainer.config.TrainerConfig.SourceSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -115,8 +118,8 @@ public final class ConfigLoader {
                 + " (tools/backbone/split_mobilenet.py makes the pair)");
           }
         }
-        if (c.input() != null && !"image".equals(c.input().kind())) {
-          errors.add("backbone.split: supported for input.kind image only");
+        if (c.input() != null && !Set.of("image", "text").contains(c.input().kind())) {
+          errors.add("backbone.split: supported for input.kind image and text only");
         }
       }
       var ft = c.backbone().fineTune();
@@ -124,14 +127,10 @@ public final class ConfigLoader {
         if (sp == null) {
           errors.add("backbone.fine_tune: needs backbone.split (the top is what is fine-tuned)");
         }
-        if (ft.epochs() < 1 || ft.batchSize() < 1) {
-          errors.add("backbone.fine_tune.epochs and batch_size: must be >= 1");
-        }
-        if (!(ft.learningRate() > 0) || !(ft.headLearningRate() > 0) || ft.weightDecay() < 0
-            || ft.oeLambda() < 0) {
-          errors.add("backbone.fine_tune: learning rates must be > 0, weight_decay and "
-              + "oe_lambda >= 0");
-        }
+        checkFineTune(errors, "backbone.fine_tune", ft);
+      }
+      if (c.backbone().cacheMaxBytes() < 1) {
+        errors.add("backbone.cache_max_bytes: must be >= 1, got " + c.backbone().cacheMaxBytes());
       }
       if (!Set.of("pooled", "tokens").contains(c.backbone().output())) {
         errors.add("backbone.output: must be pooled or tokens, got " + c.backbone().output());
@@ -201,6 +200,7 @@ public final class ConfigLoader {
       if (h.hidden().stream().anyMatch(s -> s < 1)) {
         errors.add(at + ".hidden: layer sizes must be >= 1, got " + h.hidden());
       }
+      checkOwnTop(errors, at, h, c.backbone());
     }
     if (c.gate() != null && names.contains(c.gate().name())) {
       errors.add("gate.name: " + c.gate().name() + " is already a head name");
@@ -294,6 +294,32 @@ public final class ConfigLoader {
     }
     if (!errors.isEmpty()) {
       throw new ConfigException(f + ": invalid config:\n  - " + String.join("\n  - ", errors));
+    }
+  }
+
+  private static void checkFineTune(List<String> errors, String at, FineTuneSpec ft) {
+    if (ft.epochs() < 1 || ft.batchSize() < 1) {
+      errors.add(at + ".epochs and batch_size: must be >= 1");
+    }
+    if (!(ft.learningRate() > 0) || !(ft.headLearningRate() > 0) || ft.weightDecay() < 0
+        || ft.oeLambda() < 0) {
+      errors.add(at + ": learning rates must be > 0, weight_decay and oe_lambda >= 0");
+    }
+  }
+
+  /** {@code heads[i].top: own} needs a split backbone; {@code fine_tune} only with an own top. */
+  private static void checkOwnTop(List<String> errors, String at, HeadSpec h, BackboneSpec bb) {
+    boolean own = h.top() == TopMode.OWN;
+    if (own && bb != null && bb.split() == null) {
+      errors.add(at + ".top: own needs backbone.split (trunk + top); backbone.file is unsplit, "
+          + "so there is no top to copy");
+    }
+    if (h.fineTune() != null) {
+      if (!own) {
+        errors.add(at + ".fine_tune: only for a head with top: own (shared tops use "
+            + "backbone.fine_tune)");
+      }
+      checkFineTune(errors, at + ".fine_tune", h.fineTune());
     }
   }
 
