@@ -50,6 +50,7 @@ public final class TextTrunkCache implements AutoCloseable {
   private final int[] buckets;
   private final int batchSize;
   private final Path trunkFile;
+  private int featureSize = -1; // probed once, on first use
 
   private TextTrunkCache(Model trunk, TextPreprocessor tokenizer, int[] buckets, int batchSize,
       Path trunkFile) {
@@ -106,6 +107,14 @@ public final class TextTrunkCache implements AutoCloseable {
     }
     log.printf("text trunk cache: %d items, %,d bytes (%s, F=%d, limit backbone.cache_max_bytes "
         + "%,d)%n", items, need, precision.name().toLowerCase(), f, maxBytes);
+    long heap = Runtime.getRuntime().maxMemory();
+    if (need <= maxBytes && need > heap / 2) {
+      // the states live on the Java heap: stop now rather than with an OutOfMemoryError later
+      throw new TrainerException("backbone.cache_max_bytes: the text trunk cache needs "
+          + String.format("%,d", need) + " bytes but the JVM heap is only "
+          + String.format("%,d", heap) + " bytes (it must hold the cache twice over); raise "
+          + "-Xmx, use fp16, or lower input.text.max_tokens");
+    }
     if (need > maxBytes) {
       throw new TrainerException("backbone.cache_max_bytes: the text trunk cache needs "
           + String.format("%,d", need) + " bytes for " + items + " items (T*F*"
@@ -181,8 +190,6 @@ public final class TextTrunkCache implements AutoCloseable {
           + firstLine(e.getMessage()), e);
     }
   }
-
-  private int featureSize = -1;
 
   /** F: the last dimension of the trunk's output, from one forward of "[CLS] [SEP]". */
   public int featureSize() {

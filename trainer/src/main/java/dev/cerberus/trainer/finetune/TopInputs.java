@@ -1,5 +1,6 @@
 package dev.cerberus.trainer.finetune;
 
+import dev.cerberus.trainer.features.TokenStates;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -28,6 +29,20 @@ public record TopInputs(Map<String, TrunkOutputs> sets) {
             + "' holds another kind of trunk output than 'train'");
       }
     }
+  }
+
+  /** Image sets: flattened {@code C*h*w} trunk rows per set (the feature cache's rows). */
+  public static TopInputs images(long[] mapShape, Map<String, float[][]> rows) {
+    Map<String, TrunkOutputs> m = new LinkedHashMap<>();
+    rows.forEach((k, v) -> m.put(k, new TrunkOutputs.ImageMaps(mapShape, v)));
+    return new TopInputs(m);
+  }
+
+  /** Text sets: the token states {@link dev.cerberus.trainer.features.TextTrunkCache} made. */
+  public static TopInputs text(Map<String, TokenStates> states) {
+    Map<String, TrunkOutputs> m = new LinkedHashMap<>();
+    states.forEach((k, v) -> m.put(k, new TrunkOutputs.TextStates(v)));
+    return new TopInputs(m);
   }
 
   public TrunkOutputs train() {

@@ -113,10 +113,7 @@ final class TextSplitFixture {
     Backbone.configureEngine(1);
     try (TextTrunkCache cache = TextTrunkCache.open(dir().resolve("trunk.pt"), dir(), textSpec(),
         "cpu", 16)) {
-      var r = cache.extract(sets.texts(), 1L << 30, precision, log);
-      Map<String, TrunkOutputs> m = new LinkedHashMap<>();
-      r.sets().forEach((k, v) -> m.put(k, new TrunkOutputs.TextStates(v)));
-      return new TopInputs(m);
+      return TopInputs.text(cache.extract(sets.texts(), 1L << 30, precision, log).sets());
     }
   }
 }
