@@ -118,6 +118,11 @@ public final class TokenStates {
      */
     void put(NDArray hidden, int[] rows, int[] lens) {
       int t = (int) hidden.getShape().get(1);
+      if (precision == CachePrecision.FP16 && hidden.abs().max().getFloat() > 65504f) {
+        // beyond fp16's range the state would be stored as infinity and poison the top's loss
+        throw new dev.cerberus.trainer.TrainerException("backbone.cache_precision: the trunk's "
+            + "token states exceed fp16's range (|x| > 65504); use fp32");
+      }
       DataType type = precision == CachePrecision.FP16 ? DataType.FLOAT16 : DataType.FLOAT32;
       byte[] all = hidden.toType(type, false).toByteArray();
       int item = (int) itemBytes(t, featureSize, precision);
