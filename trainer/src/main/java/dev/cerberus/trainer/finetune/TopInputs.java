@@ -8,7 +8,9 @@ import java.util.Map;
  * The cached trunk outputs of every set of a run, by set name (the run's names: {@code train},
  * {@code val}, {@code test}, {@code outliers-train}, {@code outliers-val}, OOD sets). Tops are
  * fine-tuned on {@link #TRAIN} (+ {@link #OUTLIERS_TRAIN}), validated on {@link #VAL} (+
- * {@link #OUTLIERS_VAL}), and give pooled features for every set.
+ * {@link #OUTLIERS_VAL}), and give pooled features for every set. The four role names are
+ * reserved for their roles: key evaluation OOD sets distinctly (e.g. {@code "ood:" + name}), so
+ * an OOD set a config calls "val" is never taken for the validation set.
  */
 public record TopInputs(Map<String, TrunkOutputs> sets) {
 
