@@ -12,6 +12,7 @@ import dev.cerberus.trainer.stage.Evaluation;
 import dev.cerberus.trainer.stage.EvaluationStage;
 import dev.cerberus.trainer.stage.FeatureStage;
 import dev.cerberus.trainer.stage.Features;
+import dev.cerberus.trainer.stage.HeadFeatures;
 import dev.cerberus.trainer.stage.HeadLogits;
 import dev.cerberus.trainer.stage.HeadStage;
 import dev.cerberus.trainer.stage.OodScores;
@@ -22,13 +23,12 @@ import dev.cerberus.trainer.stage.Tops;
 import dev.cerberus.trainer.stage.TrainedHeads;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * The trainer's flow, one stage per step in the order data flows (package
  * {@code dev.cerberus.trainer.stage}, one file each): config -> datasets -> features (trunk,
- * cached) -> top (shared, optionally fine-tuned) -> heads -> OOD fitting -> calibration ->
+ * cached) -> tops (shared, optionally fine-tuned; own tops per head) -> heads -> OOD fitting -> calibration ->
  * evaluation -> bundle + report. Everything that can be checked without the backbone is
  * checked first.
  */
@@ -42,8 +42,23 @@ public final class TrainingRun {
     this.log = log;
   }
 
+  /**
+   * What a run made, for callers that compare the trainer's numbers with the served bundle's.
+   *
+   * @param bundle the bundle folder
+   * @param features what each head read (its own top's features, or the shared ones)
+   * @param logits every head's logits on every set
+   * @param scores every OOD method's scores on the held-out sets
+   */
+  public record Result(Path bundle, HeadFeatures features, HeadLogits logits, OodScores scores) {}
+
   /** Runs every stage and returns the bundle folder. */
   public Path run() throws IOException {
+    return runAll().bundle();
+  }
+
+  /** Runs every stage; the bundle and the trainer's own view of it. */
+  public Result runAll() throws IOException {
     long t0 = System.nanoTime();
     RunPlan plan = ConfigStage.plan(loaded);
     Datasets data = DatasetStage.read(plan, log);
@@ -64,11 +79,9 @@ public final class TrainingRun {
       log.printf("bundle written to %s (served unknown: %s, threshold %.5g at TPR %.2f) in %.1fs%n",
           out, cal.served(), cal.servedThreshold(), cal.targetTpr(),
           (System.nanoTime() - t0) / 1e9);
-      return out;
+      return new Result(out, tops.features(), logits, scores);
     } finally {
-      if (tops.topFile() != null) {
-        Files.deleteIfExists(tops.topFile());
-      }
+      tops.deleteWork();
     }
   }
 }

@@ -30,6 +30,7 @@ public final class ReportHtml {
         .append(" (never seen in training): ").append(esc(String.join(", ", r.oodSets())))
         .append(".</p>");
     h.append("<p>Feature extraction: ").append(esc(String.valueOf(r.extraction()))).append("</p>");
+    ownTops(h, r.extraction().get("own_tops"));
 
     h.append("<h2>Heads (held-out test)</h2><table><tr><th class=l>head</th><th>n</th>")
         .append("<th>accuracy</th><th>macro-F1</th><th>AUROC</th></tr>");
@@ -141,5 +142,24 @@ public final class ReportHtml {
   static String esc(String s) {
     return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         .replace("\"", "&quot;");
+  }
+
+  /** One table per head with its own fine-tuned top: epoch, losses, validation accuracy. */
+  private static void ownTops(StringBuilder h, Object ownTops) {
+    if (!(ownTops instanceof java.util.Map<?, ?> m)) return;
+    m.forEach((head, v) -> {
+      var top = (java.util.Map<?, ?>) v;
+      h.append("<h3>Own top of head ").append(esc(String.valueOf(head)))
+          .append(String.format(Locale.ROOT, " (fine-tuned in %.1f s)</h3>", (Double) top.get("seconds")))
+          .append("<table><tr><th>epoch</th><th>train loss</th><th>val loss</th>")
+          .append("<th>val accuracy</th></tr>");
+      for (Object o : (java.util.List<?>) top.get("epochs")) {
+        var e = (dev.cerberus.trainer.finetune.TunedTop.Epoch) o;
+        h.append("<tr><td>").append(e.epoch()).append("</td><td>").append(f(e.trainLoss()))
+            .append("</td><td>").append(f(e.valLoss())).append("</td><td>")
+            .append(f(e.valAccuracy())).append("</td></tr>");
+      }
+      h.append("</table>");
+    });
   }
 }

@@ -36,6 +36,9 @@ public final class BundleStage {
     TrainerConfig c = plan.config();
     Map<String, Object> extraction = features.extraction()
         .report(tops.fineTune() == null ? null : tops.fineTune().report());
+    if (!tops.ownTops().isEmpty()) {
+      extraction.put("own_tops", tops.ownTopsReport());
+    }
     return new ReportData(c, plan.loaded().file().toString(), heads.names(), eval.heads(),
         eval.ood(), cal.thresholds(), cal.served(), cal.targetTpr(), cal.validationTpr(),
         heads.history(), extraction, scores.byName(), c.oodSets().stream().map(SourceSpec::name).toList(),
@@ -69,7 +72,7 @@ public final class BundleStage {
         List<String> labels = t == plan.gateIndex() ? List.of("in", "out")
             : c.heads().get(t).labels();
         specs.add(new BundleManifest.HeadSpec(task.name(), task.binary() ? "binary" : "multiclass",
-            labels, w.writeHead(task.name(), heads.layers().get(t)), null));
+            labels, w.writeHead(task.name(), heads.layers().get(t)), ownTop(w, tops, task.name())));
       }
       for (var e : scores.fitted().get(cal.served()).files().entrySet()) {
         w.writeArray(e.getKey(), e.getValue());
@@ -84,6 +87,12 @@ public final class BundleStage {
     return out;
   }
 
+  /** A head's own fine-tuned top as {@code heads/<name>/top.pt} (its manifest path), or null. */
+  private static String ownTop(BundleWriter w, Tops tops, String head) throws IOException {
+    var own = tops.ownTops().get(head);
+    return own == null ? null : w.copyFile(own.topFile(), "heads/" + head + "/top.pt");
+  }
+
   static BundleManifest manifest(RunPlan plan, Tops tops, String backboneSha,
       List<BundleManifest.HeadSpec> heads, Calibration cal, ReportData report) {
     TrainerConfig c = plan.config();
@@ -96,13 +105,14 @@ public final class BundleStage {
                 c.backbone().featureSize(), null)
             : new BundleManifest.BackboneSpec("backbone.pt", null, c.backbone().output(),
                 c.backbone().featureSize(), backboneSha),
-        false, heads, cal.policy(), provenance(plan, split, backboneSha, report),
+        false, heads, cal.policy(), provenance(plan, tops, backboneSha, report),
         flatMetrics(report));
   }
 
-  private static Map<String, Object> provenance(RunPlan plan, boolean split, String backboneSha,
+  private static Map<String, Object> provenance(RunPlan plan, Tops tops, String backboneSha,
       ReportData report) {
     TrainerConfig c = plan.config();
+    boolean split = tops.topFile() != null;
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("trainer", TRAINER);
     p.put("config", plan.loaded().file().getFileName().toString());
@@ -119,6 +129,15 @@ public final class BundleStage {
       p.put("trunk_sha256", backboneSha);
       if (c.backbone().fineTune() != null) {
         p.put("top_fine_tuned", c.backbone().fineTune());
+      }
+      if (!tops.ownTops().isEmpty()) {
+        Map<String, Object> own = new LinkedHashMap<>();
+        for (var h : c.heads()) {
+          if (tops.ownTops().containsKey(h.name())) {
+            own.put(h.name(), h.fineTuneOr(c.backbone().fineTune()));
+          }
+        }
+        p.put("own_tops_fine_tuned", own);
       }
     }
     p.put("training_outliers", report.trainingOutlierSources());

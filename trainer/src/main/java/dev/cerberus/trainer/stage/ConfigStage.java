@@ -31,10 +31,6 @@ public final class ConfigStage {
       }
     }
     HeadSpec decision = decisionHead(c);
-    if (c.backbone().fineTune() != null && !"multiclass".equals(decision.kind())) {
-      throw new TrainerException("backbone.fine_tune: the decision head '" + decision.name()
-          + "' must be multiclass (the top is fine-tuned on its labels)");
-    }
     boolean split = c.backbone().split() != null;
     Path backbone = loaded.resolve(split ? c.backbone().split().trunk() : c.backbone().file());
     Path top = split ? loaded.resolve(c.backbone().split().top()) : null;

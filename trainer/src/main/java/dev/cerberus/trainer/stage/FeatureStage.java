@@ -32,6 +32,9 @@ public final class FeatureStage {
     TrainerConfig c = plan.config();
     String sha = FeatureCache.sha256(plan.backboneFile());
     Backbone.configureEngine(c.backbone().threads());
+    if (plan.split() && "text".equals(plan.input().kind())) {
+      return textSplit(data, sha, c, log);
+    }
     try (FeatureSource source = openSource(plan)) {
       if (!plan.split() && source.featureSize() != c.backbone().featureSize()) {
         throw new TrainerException("backbone.feature_size: config says "
@@ -79,6 +82,24 @@ public final class FeatureStage {
         c.backbone().batchSize(), corrupt, corruptFiles);
     log.printf("features: %d from cache, %d extracted in %.1fs (%.1f items/s), %d corrupt skipped%n",
         hits, extracted, seconds, x.itemsPerSecond(), corrupt);
+    return new Features(new FeatureSets(sets), x);
+  }
+
+  /**
+   * A text split's trunk outputs are token states ([T,F] per item), which the top stage keeps
+   * in memory ({@code TextTrunkCache}) and runs the trunk for, once for all heads: here the
+   * sets only carry their samples (rows of width 0), so the trunk is not run twice.
+   */
+  static Features textSplit(Datasets data, String sha, TrainerConfig c, PrintStream log) {
+    Map<SetId, FeatureSet> sets = new LinkedHashMap<>();
+    for (var e : data.sets().entrySet()) {
+      List<Sample> list = e.getValue();
+      sets.put(e.getKey(), new FeatureSet(e.getKey(), list, new float[list.size()][0], 0));
+    }
+    log.printf("features: text split backbone, the trunk runs in the top stage (token states "
+        + "in memory)%n");
+    Extraction x = new Extraction(sha, "memory (text trunk cache)", 0, 0, 0,
+        c.backbone().batchSize(), 0, List.of());
     return new Features(new FeatureSets(sets), x);
   }
 

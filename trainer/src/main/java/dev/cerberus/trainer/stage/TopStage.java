@@ -1,99 +1,154 @@
 package dev.cerberus.trainer.stage;
 
+import dev.cerberus.model.bundle.BundleManifest.TextSpec;
 import dev.cerberus.trainer.TrainerException;
 import dev.cerberus.trainer.config.TrainerConfig;
 import dev.cerberus.trainer.config.TrainerConfig.HeadSpec;
+import dev.cerberus.trainer.config.TrainerConfig.TopMode;
+import dev.cerberus.trainer.features.TextTrunkCache;
+import dev.cerberus.trainer.finetune.HeadTopSpec;
+import dev.cerberus.trainer.finetune.PerHeadTops;
 import dev.cerberus.trainer.finetune.TopFineTuner;
+import dev.cerberus.trainer.finetune.TopInputs;
+import dev.cerberus.trainer.finetune.TopSettings;
+import dev.cerberus.trainer.finetune.TunedTop;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Stage 4, {@link Features} -> {@link Tops}: for a split backbone, loads the shared top,
- * fine-tunes it on the decision head's task with outlier exposure (when
- * {@code backbone.fine_tune} is set), replaces every set's trunk rows by the top's pooled
- * features and writes the top the bundle will serve. A whole backbone passes its rows through.
- * Either way every head reads the same rows ({@link HeadFeatures#shared}); a head's own top is
- * a later stage that swaps that head's rows with {@link HeadFeatures#withHead}.
+ * Stage 4, {@link Features} -> {@link Tops}: for a split backbone, every head's features from
+ * the trunk outputs, which were computed once for all heads (image: the feature cache's trunk
+ * maps; text: {@link TextTrunkCache}'s token states, bounded by {@code backbone.cache_max_bytes}).
+ *
+ * <p>Runs once for all heads without an own top: the shared top, frozen, or fine-tuned on the
+ * decision head's task when {@code backbone.fine_tune} is set. Runs once per head with
+ * {@code top: own}: a fresh copy of the top fine-tuned on that head's labels
+ * ({@link PerHeadTops#fineTune}); that head then reads its own features
+ * ({@link HeadFeatures#withHead}) and the bundle ships its top. A whole backbone passes its rows
+ * through. A top that cannot be used is one error line ({@link TrainerException}), and no
+ * temporary top file is left behind.
  */
 public final class TopStage {
 
   private TopStage() {}
 
+  /** The shared top: every set's features, the file to serve, what fine-tuning did. */
+  record Shared(FeatureSets sets, Path topFile, FineTuneReport report) {}
+
   public static Tops run(RunPlan plan, Features in, PrintStream log) throws IOException {
     if (!plan.split()) {
-      return new Tops(HeadFeatures.shared(plan.headNames(), in.sets()), null, null);
+      return Tops.unsplit(HeadFeatures.shared(plan.headNames(), in.sets()));
     }
+    Path work = Files.createTempDirectory("cerberus-tops");
+    try {
+      return split(plan, in.sets(), work, log);
+    } catch (IOException | IllegalArgumentException e) {
+      Tops.deleteTree(work);
+      throw new TrainerException(firstLine(e.getMessage()), e);
+    } catch (RuntimeException | Error e) {
+      Tops.deleteTree(work);
+      throw e;
+    }
+  }
+
+  private static Tops split(RunPlan plan, FeatureSets sets, Path work, PrintStream log)
+      throws IOException {
+    boolean text = "text".equals(plan.input().kind());
+    long[] mapShape = text ? null : ImageTop.mapShape(plan);
+    TopInputs inputs = text ? textInputs(plan, sets, log)
+        : TopInputs.images(mapShape, TrunkSets.rows(sets));
+    Shared shared = ImageTop.keepsImagePath(plan)
+        ? ImageTop.shared(plan, sets, mapShape, work, log)
+        : sharedTop(plan, sets, inputs, work, log);
+    checkFeatureSize(plan, shared.sets());
+    HeadFeatures features = HeadFeatures.shared(plan.headNames(), shared.sets());
+    Map<String, TunedTop> own = ownTops(plan, features, inputs, work, log);
+    for (var e : own.entrySet()) {
+      features = features.withHead(e.getKey(),
+          TrunkSets.withFeatures(sets, e.getValue().features()));
+    }
+    return new Tops(features, shared.topFile(), shared.report(), own, work);
+  }
+
+  /** Tokenises every set and runs the text trunk once over all of them. */
+  static TopInputs textInputs(RunPlan plan, FeatureSets sets, PrintStream log)
+      throws IOException {
     TrainerConfig c = plan.config();
-    var im = plan.input().image();
-    long[] inShape = {"gray".equals(im.channels()) ? 1 : 3, im.height(), im.width()};
-    long[] mapShape = TopFineTuner.trunkMapShape(plan.backboneFile(), inShape, c.backbone().device());
-    try (TopFineTuner top = TopFineTuner.load(plan.topFile(), mapShape, c.backbone().device())) {
-      if (top.featureSize() != c.backbone().featureSize()) {
-        throw new TrainerException("backbone.feature_size: config says "
-            + c.backbone().featureSize() + " but " + plan.topFile() + " outputs "
-            + top.featureSize() + " features; heads are built for feature_size");
-      }
-      FineTuneReport report = c.backbone().fineTune() == null ? null
-          : fineTune(plan, top, in.sets(), log);
-      FeatureSets topSets = in.sets().map(rows -> top.features(rows, c.backbone().batchSize()));
-      Path tmp = Files.createTempFile("cerberus-top", ".pt");
-      top.write(tmp);
-      return new Tops(HeadFeatures.shared(plan.headNames(), topSets), tmp, report);
+    Path tok = plan.loaded().resolve(c.input().text().tokenizer());
+    TextSpec t = plan.input().text();
+    TextSpec spec = new TextSpec(tok.getFileName().toString(), t.maxTokens(), t.pooling(),
+        t.buckets());
+    try (TextTrunkCache cache = TextTrunkCache.open(plan.backboneFile(), tok.getParent(), spec,
+        c.backbone().device(), c.backbone().batchSize())) {
+      TextTrunkCache.Result r = cache.extract(TrunkSets.texts(sets), c.backbone().cacheMaxBytes(),
+          c.backbone().cachePrecision(), log);
+      log.printf("text trunk: ran once for all heads in %.1fs%n", r.seconds());
+      return TopInputs.text(r.sets());
     }
   }
 
-  /** Fine-tunes {@code top} in place on the decision head's labelled rows (+ OE outliers). */
-  static FineTuneReport fineTune(RunPlan plan, TopFineTuner top, FeatureSets sets,
-      PrintStream log) {
+  /** The shared top through PerHeadTops: frozen, or tuned once on the decision head's task. */
+  private static Shared sharedTop(RunPlan plan, FeatureSets sets, TopInputs inputs, Path work,
+      PrintStream log) throws IOException {
     TrainerConfig c = plan.config();
-    var ft = c.backbone().fineTune();
-    HeadSpec decision = plan.decisionHead();
-    FeatureSet tr = sets.get(SetRole.TRAIN);
-    FeatureSet va = sets.get(SetRole.VAL);
-    int[] y = Labels.of(tr.samples(), decision);
-    int[] yv = Labels.of(va.samples(), decision);
-    List<Integer> keep = labelled(y);
-    List<Integer> keepV = labelled(yv);
-    float[][] out = sets.get(SetRole.OUTLIERS_TRAIN).features();
-    boolean oe = decision.outlierExposure();
-    log.printf("fine-tuning the top (%s) on %d labelled rows of '%s' and %d outliers "
-        + "(lambda %.2f), %d epochs%n", c.backbone().split().top(), keep.size(),
-        decision.task(), oe ? out.length : 0, ft.oeLambda(), ft.epochs());
-    long f0 = System.nanoTime();
-    List<TopFineTuner.Epoch> history = top.fineTune(rows(tr.features(), keep),
-        pick(y, keep), decision.labels().size(), oe ? out : new float[0][],
-        rows(va.features(), keepV), pick(yv, keepV),
-        oe ? sets.get(SetRole.OUTLIERS_VAL).features() : new float[0][], ft, c.seed() + 5, log);
-    return new FineTuneReport(history, (System.nanoTime() - f0) / 1e9);
+    Path dir = Files.createDirectories(work.resolve("shared"));
+    TopSettings settings = settings(plan, dir, log);
+    if (c.backbone().fineTune() == null) {
+      return new Shared(TrunkSets.withFeatures(sets,
+          PerHeadTops.frozenFeatures(plan.topFile(), inputs, settings)), plan.topFile(), null);
+    }
+    HeadTopSpec decision = spec(plan, plan.decisionHead(), c.backbone().fineTune(), sets);
+    TunedTop t = PerHeadTops.tune(plan.topFile(), inputs, decision, settings, c.seed() + 5);
+    return new Shared(TrunkSets.withFeatures(sets, t.features()), t.topFile(),
+        FineTuneReport.of(t));
   }
 
-  private static List<Integer> labelled(int[] y) {
-    List<Integer> keep = new ArrayList<>();
-    for (int i = 0; i < y.length; i++) {
-      if (y[i] >= 0) {
-        keep.add(i);
-      }
+  /** One tuned copy of the top per head with {@code top: own}, in config order. */
+  private static Map<String, TunedTop> ownTops(RunPlan plan, HeadFeatures features,
+      TopInputs inputs, Path work, PrintStream log) throws IOException {
+    TrainerConfig c = plan.config();
+    FeatureSets sets = features.of(0);
+    List<HeadTopSpec> specs = new ArrayList<>();
+    for (HeadSpec h : c.heads()) {
+      if (h.top() == TopMode.OWN) specs.add(spec(plan, h, h.fineTuneOr(c.backbone().fineTune()), sets));
     }
-    return keep;
+    if (specs.isEmpty()) return Map.of();
+    Path dir = Files.createDirectories(work.resolve("own"));
+    return PerHeadTops.fineTune(plan.topFile(), inputs, specs, settings(plan, dir, log));
   }
 
-  private static float[][] rows(float[][] all, List<Integer> keep) {
-    float[][] r = new float[keep.size()][];
-    for (int i = 0; i < r.length; i++) {
-      r[i] = all[keep.get(i)];
-    }
-    return r;
+  private static HeadTopSpec spec(RunPlan plan, HeadSpec h, TrainerConfig.FineTuneSpec ft,
+      FeatureSets sets) {
+    boolean outliers = sets.get(SetRole.OUTLIERS_TRAIN).size() > 0;
+    HeadSpec withFt = new HeadSpec(h.name(), h.kind(), h.task(), h.labels(), h.baseLabel(),
+        h.hidden(), h.outlierExposure(), h.top(), ft);
+    return HeadTopSpec.of(withFt, ft, sets.get(SetRole.TRAIN).samples(),
+        sets.get(SetRole.VAL).samples(), outliers);
   }
 
-  private static int[] pick(int[] all, List<Integer> keep) {
-    int[] r = new int[keep.size()];
-    for (int i = 0; i < r.length; i++) {
-      r[i] = all[keep.get(i)];
+  private static TopSettings settings(RunPlan plan, Path dir, PrintStream log) {
+    TrainerConfig c = plan.config();
+    return new TopSettings(c.backbone().device(), c.backbone().batchSize(), c.seed() + 7, dir, log);
+  }
+
+  private static void checkFeatureSize(RunPlan plan, FeatureSets sets) {
+    float[][] train = sets.get(SetRole.TRAIN).features();
+    int want = plan.config().backbone().featureSize();
+    if (train.length > 0 && train[0].length != want) {
+      throw new TrainerException("backbone.feature_size: config says " + want + " but "
+          + plan.topFile() + " outputs " + train[0].length + " features; heads are built for "
+          + "feature_size");
     }
-    return r;
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) return "top stage failed";
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
   }
 }

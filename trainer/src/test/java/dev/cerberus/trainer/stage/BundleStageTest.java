@@ -27,7 +27,7 @@ class BundleStageTest {
     FeatureSets sets = f.features().of(0);
     Features features = new Features(sets, new Extraction("abc", "cache", 0, 212, 1.0, 32, 0,
         List.of()));
-    Tops tops = new Tops(f.features(), null, null);
+    Tops tops = Tops.unsplit(f.features());
     TrainedHeads heads = f.heads();
     HeadLogits logits = f.logits();
     OodScores scores = f.scores();

@@ -71,7 +71,7 @@ class TopStageTest {
       assertThat(tops.fineTune()).isNull();
       assertThat(tops.topFile()).isRegularFile();
     } finally {
-      Files.deleteIfExists(tops.topFile());
+      tops.deleteWork();
     }
   }
 
