@@ -51,6 +51,10 @@ public final class MultiHeadGraph implements ServableModel {
   private final OodScorer scorer;
   private final boolean oodNeedsFeatures;
   private final int decisionHead;
+  // the feature source of the decision head (0 shared, 1.. own tops): the unknown policy's
+  // feature scores (mahalanobis, knn) read the features the decision head reads, which is
+  // where the trainer fits their statistics
+  private final int oodSource;
   private final float threshold;
   private final String method;
   private volatile NDManager lastBatchManager; // for tests: must be closed after forward()
@@ -71,6 +75,7 @@ public final class MultiHeadGraph implements ServableModel {
     this.scorer = OodScorers.fromBundle(bundle);
     this.oodNeedsFeatures = OodScorers.needsFeatures(policy);
     this.decisionHead = bundle.decisionHeadIndex();
+    this.oodSource = sourceOf(bundle.manifest())[decisionHead];
     this.method = policy.method();
     this.threshold =
         policy.threshold() == null || BundleManifest.UnknownPolicy.NONE.equals(method)
@@ -83,15 +88,10 @@ public final class MultiHeadGraph implements ServableModel {
     Bundle bundle = BundleReader.read(bundleDir);
     BundleManifest m = bundle.manifest();
     Device device = device(options.device());
-    // heads with their own top read from their own feature source (1..n); others from 0
+    int[] sourceOf = sourceOf(m);
     List<String> ownTops = new ArrayList<>();
-    int[] sourceOf = new int[m.heads().size()];
-    for (int h = 0; h < m.heads().size(); h++) {
-      HeadSpec head = m.heads().get(h);
-      if (head.top() != null) {
-        ownTops.add(head.top());
-        sourceOf[h] = ownTops.size();
-      }
+    for (HeadSpec head : m.heads()) {
+      if (head.top() != null) ownTops.add(head.top());
     }
     InputPreprocessor pre = InputPreprocessor.forSpec(m.input(), bundle.dir());
     Backbone backbone = null;
@@ -124,6 +124,16 @@ public final class MultiHeadGraph implements ServableModel {
           ? be
           : new BundleException(bundleDir + ": cannot load: " + e.getMessage(), e);
     }
+  }
+
+  /** Heads with their own top read from their own feature source (1..n); others from 0. */
+  static int[] sourceOf(BundleManifest m) {
+    int[] sourceOf = new int[m.heads().size()];
+    int own = 0;
+    for (int h = 0; h < sourceOf.length; h++) {
+      if (m.heads().get(h).top() != null) sourceOf[h] = ++own;
+    }
+    return sourceOf;
   }
 
   /** "cpu", "gpu" or "gpu:N" ({@link GraphOptions#device()}); anything else is a load error. */
@@ -216,11 +226,12 @@ public final class MultiHeadGraph implements ServableModel {
     try (NDManager m = manager.newSubManager()) {
       lastBatchManager = m;
       NDList in = tensors.create(m, batch);
-      NDArray[] feats = backbone.run(in, sources.get(0) != null || oodNeedsFeatures);
+      NDArray[] feats = backbone.run(in,
+          sources.get(0) != null || (oodNeedsFeatures && oodSource == 0));
       for (int s = 0; s < sources.size(); s++) {
         if (sources.get(s) != null) sources.get(s).logits(feats[s], b, logits);
       }
-      if (oodNeedsFeatures) features = feats[0].toFloatArray();
+      if (oodNeedsFeatures) features = feats[oodSource].toFloatArray();
     }
     return predictions(b, logits, features);
   }

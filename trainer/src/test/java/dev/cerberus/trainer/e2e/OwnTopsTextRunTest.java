@@ -98,6 +98,16 @@ class OwnTopsTextRunTest {
   }
 
   @Test
+  void aDecisionHeadWithItsOwnTopIsScoredOnItsOwnFeaturesAsServed() throws Exception {
+    // mahalanobis on the decision head's (own top's) features: the server must read the same
+    TrainingRun.Result b = train("own-decision", "fp32", "mahalanobis", "animal",
+        new ByteArrayOutputStream());
+    double[] worst = servedVsTrained(b, "mahalanobis");
+    assertThat(worst[0]).isLessThan(1e-5);
+    assertThat(worst[1]).isLessThan(1e-3);
+  }
+
+  @Test
   void sameConfigAndSeedGiveTheSameBundleBytes() throws IOException {
     Path again = train("again", "fp32", "knn", "topic", new ByteArrayOutputStream()).bundle();
     for (String f : List.of("top.pt", "heads/animal/top.pt", "heads/vehicle/top.pt",
