@@ -99,7 +99,7 @@ public final class HeadStage {
       boolean binary = "binary".equals(h.kind());
       tasks.add(new HeadTask(h.name(), binary,
           sizes(width(features, t), h.hidden(), binary ? 1 : h.labels().size()),
-          !binary && h.outlierExposure() && !c.outliers().isEmpty()));
+          h.outlierExposure() && !c.outliers().isEmpty()));
     }
     if (plan.hasGate()) {
       tasks.add(new HeadTask(c.gate().name(), true,

@@ -6,8 +6,11 @@ package dev.cerberus.trainer.train;
  * <p>A row whose label is {@link #NO_LABEL} adds nothing to the loss and gets an exactly zero
  * gradient: the row is skipped, never multiplied by a zero mask (0 x NaN would still poison the
  * sum). The supervised part is the class-weighted mean over the task's own labelled rows, so a
- * task with few labels in a batch weighs as much as one with many. Outlier rows (multiclass
- * heads with outlier exposure) add {@code lambda * mean(CE(uniform, softmax(z)))}.
+ * task with few labels in a batch weighs as much as one with many. Outlier rows (heads with
+ * outlier exposure) add {@code lambda * mean(CE(uniform, softmax(z)))}; for a binary head that
+ * is binary cross-entropy to the target 0.5 ({@code softplus(x) - x/2}), the same value as the
+ * two-class softmax on {@code [0, x]}: p = 0.5 for base and positive alike, so several "base
+ * vs X" heads can all say "none of these".
  */
 public final class MaskedLoss {
 
@@ -24,7 +27,7 @@ public final class MaskedLoss {
    * @param logits [n][1] or [n][K]
    * @param labels per row: class index, or {@link #NO_LABEL}
    * @param classWeights per class (binary: [base, positive])
-   * @param outlier per row: true for an outlier-exposure row (multiclass only); may be null
+   * @param outlier per row: true for an outlier-exposure row (unlabelled); may be null
    * @param oeLambda weight of the outlier term
    */
   public static Value compute(boolean binary, double[][] logits, int[] labels,
@@ -39,7 +42,7 @@ public final class MaskedLoss {
       if (labels[i] != NO_LABEL) {
         weightSum += classWeights[labels[i]];
         labelled++;
-      } else if (!binary && outlier != null && outlier[i]) {
+      } else if (outlier != null && outlier[i]) {
         outliers++;
       }
     }
@@ -63,6 +66,11 @@ public final class MaskedLoss {
           }
           grad[i][labels[i]] -= w;
         }
+      } else if (outliers > 0 && outlier[i] && binary) {
+        double x = z[0];
+        double s = oeLambda / outliers;
+        oe += s * (Math.max(x, 0) - 0.5 * x + Math.log(1 + Math.exp(-Math.abs(x))));
+        grad[i][0] = s * (sigmoid(x) - 0.5);
       } else if (outliers > 0 && outlier[i]) {
         double lse = logSumExp(z);
         double mean = 0;

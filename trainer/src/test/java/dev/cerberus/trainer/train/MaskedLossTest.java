@@ -62,15 +62,15 @@ class MaskedLossTest {
       int[] y = binary ? new int[] {1, 0, -1, 1, -1} : new int[] {2, -1, 0, 1, -1};
       boolean[] out = {false, true, false, false, true};
       double[] w = binary ? new double[] {0.7, 1.3} : new double[] {1, 2, 0.5};
-      MaskedLoss.Value v = MaskedLoss.compute(binary, z, y, w, binary ? null : out, 0.5);
+      MaskedLoss.Value v = MaskedLoss.compute(binary, z, y, w, out, 0.5);
       double h = 1e-6;
       for (int i = 0; i < z.length; i++) {
         for (int j = 0; j < k; j++) {
           double keep = z[i][j];
           z[i][j] = keep + h;
-          double up = MaskedLoss.compute(binary, z, y, w, binary ? null : out, 0.5).loss();
+          double up = MaskedLoss.compute(binary, z, y, w, out, 0.5).loss();
           z[i][j] = keep - h;
-          double down = MaskedLoss.compute(binary, z, y, w, binary ? null : out, 0.5).loss();
+          double down = MaskedLoss.compute(binary, z, y, w, out, 0.5).loss();
           z[i][j] = keep;
           assertThat(v.gradient()[i][j]).isCloseTo((up - down) / (2 * h), within(1e-6));
         }
@@ -98,6 +98,35 @@ class MaskedLossTest {
     assertThat(peaked.supervised()).isZero();
     // lambda zero: outliers contribute nothing
     assertThat(MaskedLoss.compute(false, new double[][] {z, z}, y, w, out, 0).loss()).isZero();
+  }
+
+  @Test
+  void binaryOutlierExposureIsBinaryCrossEntropyToOneHalf() {
+    int[] y = {-1, -1};
+    boolean[] out = {true, true};
+    double[] w = {1, 1};
+    // p = 0.5 (logit 0) is the minimum: log 2, zero gradient
+    MaskedLoss.Value half = MaskedLoss.compute(true, new double[][] {{0}, {0}}, y, w, out, 0.5);
+    assertThat(half.outlier()).isCloseTo(0.5 * Math.log(2), within(1e-12));
+    assertThat(half.gradient()[0][0]).isZero();
+    // a confident outlier (either way) costs more, and is pushed back toward 0.5
+    for (double x : new double[] {4, -4}) {
+      MaskedLoss.Value v = MaskedLoss.compute(true, new double[][] {{x}, {x}}, y, w, out, 0.5);
+      double bce = Math.log(1 + Math.exp(-x)) + 0.5 * x; // -0.5 log p - 0.5 log (1 - p)
+      assertThat(v.outlier()).isCloseTo(0.5 * bce, within(1e-12));
+      assertThat(v.outlier()).isGreaterThan(half.outlier());
+      assertThat(Math.signum(v.gradient()[0][0])).isEqualTo(Math.signum(x));
+      // the same value as multiclass OE on the two-class logits [0, x]
+      MaskedLoss.Value two = MaskedLoss.compute(false, new double[][] {{0, x}, {0, x}}, y,
+          w, out, 0.5);
+      assertThat(v.outlier()).isCloseTo(two.outlier(), within(1e-12));
+    }
+    // labelled rows are never outlier rows: their loss is the supervised BCE only
+    MaskedLoss.Value lab = MaskedLoss.compute(true, new double[][] {{4}}, new int[] {1}, w,
+        new boolean[] {true}, 0.5);
+    assertThat(lab.outlier()).isZero();
+    // without flags (outlier_exposure false) outliers add nothing
+    assertThat(MaskedLoss.compute(true, new double[][] {{4}, {4}}, y, w, null, 0.5).loss()).isZero();
   }
 
   @Test
