@@ -40,6 +40,8 @@ def main():
     ap.add_argument("--val", type=int, default=100)
     ap.add_argument("--test", type=int, default=200)
     ap.add_argument("--fortunes", type=int, default=600)
+    ap.add_argument("--outlier-fortunes", type=int, default=600,
+                    help="training outliers (fortunes-outliers.txt), disjoint from fortunes.txt")
     a = ap.parse_args()
     rng = random.Random(5)
     by = glosses()
@@ -73,6 +75,9 @@ def main():
     rng.shuffle(quotes)
     with open(f"{a.out}/fortunes.txt", "w") as f:
         f.write("\n".join(quotes[:a.fortunes]) + "\n")
+    # after fortunes.txt, so that file stays as it was; never the same quote in both
+    with open(f"{a.out}/fortunes-outliers.txt", "w") as f:
+        f.write("\n".join(quotes[a.fortunes:a.fortunes + a.outlier_fortunes]) + "\n")
     print({k: len(v) for k, v in by.items()}, "fortunes", len(quotes))
 
 

@@ -98,6 +98,15 @@ class OwnTopsTextRunTest {
   }
 
   @Test
+  void anFp16CacheServesCloseToTheTrainer() throws Exception {
+    // the trainer's tops saw fp16-rounded trunk states, the server runs the trunk in fp32
+    TrainingRun.Result h = train("fp16", "fp16", "knn", "topic", new ByteArrayOutputStream());
+    double[] worst = servedVsTrained(h, "knn");
+    assertThat(worst[0]).isLessThan(1e-3);
+    assertThat(worst[1]).isLessThan(1e-2);
+  }
+
+  @Test
   void aDecisionHeadWithItsOwnTopIsScoredOnItsOwnFeaturesAsServed() throws Exception {
     // mahalanobis on the decision head's (own top's) features: the server must read the same
     TrainingRun.Result b = train("own-decision", "fp32", "mahalanobis", "animal",
