@@ -32,6 +32,9 @@ public final class ConfigStage {
     }
     HeadSpec decision = decisionHead(c);
     boolean split = c.backbone().split() != null;
+    if (split && "text".equals(c.input().kind())) {
+      checkTextSplit(loaded);
+    }
     Path backbone = loaded.resolve(split ? c.backbone().split().trunk() : c.backbone().file());
     Path top = split ? loaded.resolve(c.backbone().split().top()) : null;
     List<String> names = new ArrayList<>();
@@ -41,6 +44,25 @@ public final class ConfigStage {
       names.add(gate);
     }
     return new RunPlan(loaded, decision, backbone, top, inputSpec(c), labelsByTask, names, gate);
+  }
+
+  /**
+   * The tops of a text split are fitted on mean-pooled token states (PerHeadTops: the server's
+   * mean pooling, op for op); the server pools a split's output only when it is {@code tokens}.
+   * Anything else would serve other features than the heads were fitted on.
+   */
+  private static void checkTextSplit(LoadedConfig loaded) {
+    TrainerConfig c = loaded.config();
+    String pooling = c.input().text().pooling();
+    if (pooling != null && !"mean".equals(pooling)) {
+      throw new TrainerException(loaded.file() + ": input.text.pooling: a text split backbone "
+          + "(backbone.split) is trained on mean-pooled token states; got '" + pooling
+          + "', allowed: mean");
+    }
+    if (!"tokens".equals(c.backbone().output())) {
+      throw new TrainerException(loaded.file() + ": backbone.output: a text split backbone's top "
+          + "outputs token states; set output: tokens (got '" + c.backbone().output() + "')");
+    }
   }
 
   /** {@code ood.head}, else the first multiclass head, else the first head. */

@@ -69,4 +69,15 @@ class OwnTopsErrorsTest {
     assertThat(o.err()).doesNotContain("\tat ");
     assertThat(dir.resolve("out")).doesNotExist();
   }
+
+  @Test
+  void aTextSplitNeedsMeanPoolingOfTokenStates() throws Exception {
+    // the tops are fitted on mean-pooled states: cls pooling would serve other features
+    Outcome o = train(TextRunFixture.config("a", "fp32", "knn", "topic")
+        .replace("pooling: mean", "pooling: cls"));
+    assertThat(o.code()).isEqualTo(2);
+    assertThat(errorLine(o.err())).contains("bad.yaml").contains("input.text.pooling")
+        .contains("allowed: mean");
+    assertThat(dir.resolve("out")).doesNotExist();
+  }
 }
