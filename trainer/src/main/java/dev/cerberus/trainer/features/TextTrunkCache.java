@@ -124,7 +124,9 @@ public final class TextTrunkCache implements AutoCloseable {
     }
     long t0 = System.nanoTime();
     Map<String, TokenStates> out = new LinkedHashMap<>();
-    for (var e : ids.entrySet()) out.put(e.getKey(), run(e.getValue(), f, precision));
+    // on stderr like the feature cache's bar: a MiniLM trunk takes minutes on a busy box
+    Progress progress = new Progress("text trunk", items, System.err);
+    for (var e : ids.entrySet()) out.put(e.getKey(), run(e.getValue(), f, precision, progress));
     return new Result(out, need, (System.nanoTime() - t0) / 1e9);
   }
 
@@ -147,7 +149,7 @@ public final class TextTrunkCache implements AutoCloseable {
     throw new IllegalArgumentException(length + " tokens exceed every bucket");
   }
 
-  private TokenStates run(long[][] ids, int f, CachePrecision precision) {
+  private TokenStates run(long[][] ids, int f, CachePrecision precision, Progress progress) {
     TokenStates.Builder b = new TokenStates.Builder(ids.length, f, precision);
     Map<Integer, List<Integer>> byBucket = new TreeMap<>();
     for (int i = 0; i < ids.length; i++) {
@@ -163,6 +165,7 @@ public final class TextTrunkCache implements AutoCloseable {
           for (int i = 0; i < batch.length; i++) lens[i] = ids[batch[i]].length;
           b.put(forward(m, ids, batch, e.getKey()), batch, lens);
         }
+        progress.advance(batch.length);
       }
     }
     return b.build();

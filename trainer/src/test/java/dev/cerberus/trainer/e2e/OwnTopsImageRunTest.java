@@ -150,4 +150,21 @@ class OwnTopsImageRunTest {
           .isEqualTo(Files.readAllBytes(run.bundle().resolve(f)));
     }
   }
+
+  @Test
+  void aBinaryDecisionHeadCanDriveTheSharedTopsFineTuning() throws IOException {
+    // backbone.fine_tune on the binary "red" head's task (PerHeadTops.tune), OOD on its top
+    Files.writeString(dir.resolve("binary.yaml"), CONFIG.formatted("binary")
+        .replace("threads: 1\n", "threads: 1\n  fine_tune: {epochs: 2, learning_rate: 0.01, "
+            + "head_learning_rate: 0.05, batch_size: 32}\n")
+        .replace("head: colour", "head: red"));
+    Path b = new TrainingRun(ConfigLoader.load(dir.resolve("binary.yaml")),
+        new PrintStream(new ByteArrayOutputStream())).run();
+    var m = new ObjectMapper().readTree(b.resolve("metrics.json").toFile());
+    assertThat(m.path("extraction").path("fine_tune").path("epochs")).hasSize(2);
+    assertThat(Files.readAllBytes(b.resolve("top.pt")))
+        .isNotEqualTo(Files.readAllBytes(dir.resolve("fixture/split/top.pt")));
+    assertThat(new ObjectMapper().readTree(b.resolve("bundle.json").toFile())
+        .path("unknown").path("head").asText()).isEqualTo("red");
+  }
 }
