@@ -32,7 +32,7 @@ public final class JointTrainer {
     for (int t = 0; t < tasks.size(); t++) {
       HeadTask task = tasks.get(t);
       nets.add(new HeadNet(task.sizes(), rng));
-      weights.add(classWeights(task, train.labels().get(t)));
+      weights.add(classWeights(task, train.labels().get(t), train.targets().get(t)));
     }
     int n = train.size();
     int[] order = new int[n];
@@ -77,8 +77,14 @@ public final class JointTrainer {
           }
           HeadNet net = nets.get(t);
           double[][][] acts = net.forward(x);
-          var loss = MaskedLoss.compute(tasks.get(t).binary(), acts[acts.length - 1], y,
-              weights.get(t), tasks.get(t).outlierExposure() ? out : null, settings.oeLambda());
+          SoftTargets st = train.targets().get(t);
+          boolean[] oe = tasks.get(t).outlierExposure() ? out : null;
+          // hard labels alone keep today's exact code path (same weights, bit for bit)
+          var loss = st.none()
+              ? MaskedLoss.compute(tasks.get(t).binary(), acts[acts.length - 1], y,
+                  weights.get(t), oe, settings.oeLambda())
+              : MaskedLoss.compute(tasks.get(t).binary(), acts[acts.length - 1], y,
+                  st.slice(order, from, to), weights.get(t), oe, settings.oeLambda());
           sum += loss.loss();
           net.adamW(net.backward(acts, loss.gradient()), settings.learningRate(),
               settings.weightDecay());
@@ -130,11 +136,55 @@ public final class JointTrainer {
       for (int i = 0; i < exposure.length; i++) {
         exposure[i] = set.exposure(i);
       }
-      total[t] = MaskedLoss.compute(tasks.get(t).binary(), logits, set.labels().get(t),
-          weights.get(t), tasks.get(t).outlierExposure() ? exposure : null,
-          settings.oeLambda()).loss();
+      SoftTargets st = set.targets().get(t);
+      boolean[] oe = tasks.get(t).outlierExposure() ? exposure : null;
+      total[t] = (st.none()
+          ? MaskedLoss.compute(tasks.get(t).binary(), logits, set.labels().get(t),
+              weights.get(t), oe, settings.oeLambda())
+          : MaskedLoss.compute(tasks.get(t).binary(), logits, set.labels().get(t), st,
+              weights.get(t), oe, settings.oeLambda())).loss();
     }
     return total;
+  }
+
+  /**
+   * Balanced over the rows the loss reads: {@code n / (K n_k)} where, with soft targets or
+   * weights, a row adds {@code s_i q_ik} to {@code n_k} (its weight times its target mass on
+   * class k), so pseudo-labelled rows are balanced like real ones; hard labels alone give the
+   * plain counts. Classes without rows get weight 1.
+   */
+  double[] classWeights(HeadTask task, int[] labels, SoftTargets targets) {
+    if (targets.none()) {
+      return classWeights(task, labels);
+    }
+    int k = task.binary() ? 2 : task.sizes()[task.sizes().length - 1];
+    double[] w = new double[k];
+    java.util.Arrays.fill(w, 1.0);
+    if (!settings.balancedClassWeights()) {
+      return w;
+    }
+    double[] mass = new double[k];
+    double n = 0;
+    for (int i = 0; i < labels.length; i++) {
+      double s = targets.weight(i);
+      double[] q = targets.target(i);
+      if (q != null) {
+        double[] dist = task.binary() ? new double[] {1 - q[0], q[0]} : q;
+        for (int c = 0; c < k; c++) {
+          mass[c] += s * dist[c];
+        }
+        n += s;
+      } else if (labels[i] != MaskedLoss.NO_LABEL) {
+        mass[labels[i]] += s;
+        n += s;
+      }
+    }
+    for (int c = 0; c < k; c++) {
+      if (mass[c] > 0) {
+        w[c] = n / (k * mass[c]);
+      }
+    }
+    return w;
   }
 
   /** Balanced: n / (K n_k) over the task's labelled rows; classes without rows get weight 1. */
