@@ -282,8 +282,8 @@ public record TrainerConfig(
    * @param mode {@code hard} (the most probable class where confidence >= threshold) or
    *     {@code soft} (the probabilities as targets)
    * @param threshold hard mode only, in (0.5, 1]; null = 0.9 (set with soft: an error)
-   * @param confidenceWeighting weigh each pseudo-label by {@code 4 (p - 0.5)^2} (multiclass: the
-   *     normalised Gini purity); default true
+   * @param confidenceWeighting weigh each pseudo-label by {@code 4 (p - 0.5)^2} (multiclass:
+   *     {@code ((K max p - 1)/(K - 1))^2}); default true
    * @param sources heads whose predictions become their own pseudo-labels; null = all heads
    */
   public record WeakSupervisionSpec(String mode, Double threshold, Boolean confidenceWeighting,

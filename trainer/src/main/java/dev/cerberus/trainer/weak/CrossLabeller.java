@@ -11,13 +11,16 @@ import dev.cerberus.trainer.train.SoftTargets;
  * predicts. Rows that are not eligible (outliers) and rows the mode leaves unlabelled stay
  * masked.
  *
- * <p>Confidence weight: binary {@code 4 (p - 0.5)^2}; multiclass the normalised Gini purity
- * {@code (K sum_k p_k^2 - 1) / (K - 1)}. It is 0 at the uniform distribution, 1 at a one-hot
- * one, smooth, uses the whole distribution (two close rivals weigh less than one clear winner
- * among diffuse others), and for K = 2 it is exactly {@code 4 (p - 0.5)^2}, so a two-class
- * multiclass head weighs its rows as a binary head does. The other candidates do not reduce to
- * the binary rule: {@code 1 - H(p)/log K} gives 0.53 at p = 0.9 where the binary rule gives 0.64;
- * {@code (K/(K-1))(max p - 1/K)} is the unsquared binary margin {@code |2p - 1|}.
+ * <p>Confidence weight: binary {@code 4 (p - 0.5)^2}; multiclass
+ * {@code ((K c - 1) / (K - 1))^2} with {@code c = max_k p_k}, the confidence the hard threshold
+ * reads. It is 0 at the uniform distribution and 1 at a one-hot one, and for K = 2 it is exactly
+ * {@code (2 max(p, 1-p) - 1)^2 = 4 (p - 0.5)^2}, so a two-class multiclass head weighs its rows
+ * as a binary head does. Threshold and weight read the same number, so a threshold t means the
+ * same least weight {@code ((K t - 1)/(K - 1))^2} in hard mode for every row of a head; the
+ * rest of the distribution is what a hard label throws away anyway. Rejected: normalised
+ * {@code 1 - H(p)/log K} does not reduce to the binary rule (0.53 at p = 0.9 where the rule
+ * gives 0.64); the normalised Gini purity {@code (K sum p^2 - 1)/(K - 1)} does, but rates
+ * {.5, .45, .05} (a coin flip between two classes) above {.5, .25, .25}.
  */
 public final class CrossLabeller {
 
@@ -123,7 +126,7 @@ public final class CrossLabeller {
 
   /**
    * Binary: {@code 4 (p - 0.5)^2} with p = P(positive) = {@code probabilities[1]}; multiclass:
-   * {@code (K sum p_k^2 - 1) / (K - 1)} (see the class comment for why).
+   * {@code ((K max_k p_k - 1) / (K - 1))^2} (see the class comment for why).
    */
   public static double confidenceWeight(boolean binary, double[] p) {
     if (binary) {
@@ -131,12 +134,9 @@ public final class CrossLabeller {
       return 4 * d * d;
     }
     int k = p.length;
-    double sq = 0;
-    for (double v : p) {
-      sq += v * v;
-    }
-    // float probabilities can sum a hair off 1: keep the weight a weight
-    return Math.min(1, Math.max(0, (k * sq - 1) / (k - 1)));
+    // float probabilities can sum a hair off 1: keep the margin in [0,1]
+    double m = Math.min(1, Math.max(0, (k * confidence(p) - 1) / (k - 1)));
+    return m * m;
   }
 
   /** First index of the largest value (as HeadMath.argmax). */

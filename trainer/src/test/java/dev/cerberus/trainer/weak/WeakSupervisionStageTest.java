@@ -1,0 +1,104 @@
+package dev.cerberus.trainer.weak;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.cerberus.model.heads.Activation;
+import dev.cerberus.model.heads.DenseLayer;
+import dev.cerberus.trainer.train.HeadTask;
+import dev.cerberus.trainer.train.MaskedLoss;
+import dev.cerberus.trainer.train.SoftTargets;
+import dev.cerberus.trainer.train.TrainingSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WeakSupervisionStageTest {
+
+  static final int N = MaskedLoss.NO_LABEL;
+
+  /** A served binary head whose logit is {@code scale * x[feature]}. */
+  static List<DenseLayer> reads(int feature, float scale) {
+    float[] w = new float[2];
+    w[feature] = scale;
+    return List.of(new DenseLayer(1, 2, w, new float[1], Activation.NONE));
+  }
+
+  static final List<HeadTask> TASKS = List.of(
+      new HeadTask("a", true, new int[] {2, 1}, false),
+      new HeadTask("b", true, new int[] {2, 1}, false),
+      new HeadTask("gate", true, new int[] {2, 1}, false));
+
+  // rows 0-1: task a's data, 2-3: task b's data, 4: an outlier
+  static final float[][] RAW = {{3, 4}, {-3, 0.1f}, {5, -6}, {0.1f, 2}, {9, 9}};
+
+  static TrainingSet firstRound() {
+    double[][] x = new double[5][2];
+    List<int[]> labels = List.of(new int[] {1, 0, N, N, N}, new int[] {N, N, 0, 1, N},
+        new int[] {0, 0, 0, 0, 1});
+    return new TrainingSet(List.of(x, x, x), new boolean[] {false, false, false, false, true},
+        new boolean[5], labels);
+  }
+
+  static WeakSupervisionStage.Input input() {
+    return new WeakSupervisionStage.Input(TASKS, List.of(reads(0, 1), reads(1, 1), reads(0, 1)),
+        RAW, firstRound());
+  }
+
+  @Test
+  void hardModeLabelsTheOtherTasksRowsWithTheServedHeads() {
+    var s = new WeakSupervisionSettings(PseudoLabelMode.HARD, 0.9, false, List.of("a", "b"));
+    var out = new WeakSupervisionStage(s).run(input());
+    // head a reads x0: row 2 (5 -> p=.993) positive, row 3 (0.1 -> p=.52) stays masked
+    assertThat(out.train().labels().get(0)).containsExactly(1, 0, 1, N, N);
+    // head b reads x1: row 0 (4) positive, row 1 (0.1) masked; the outlier row never
+    assertThat(out.train().labels().get(1)).containsExactly(1, N, 0, 1, N);
+    // the gate has a label everywhere: unchanged
+    assertThat(out.train().labels().get(2)).containsExactly(0, 0, 0, 0, 1);
+    assertThat(out.heads().get(0)).isEqualTo(
+        new WeakSupervisionStage.HeadReport("a", true, 2, 1, 1, 1.0));
+    assertThat(out.heads().get(2).source()).isFalse();
+    assertThat(out.train().targets()).containsOnly(SoftTargets.NONE);
+  }
+
+  @Test
+  void softModeWithWeightsAndANonSourceHead() {
+    var s = new WeakSupervisionSettings(PseudoLabelMode.SOFT, 0.9, true, List.of("b"));
+    var out = new WeakSupervisionStage(s).run(input());
+    assertThat(out.train().labels().get(0)).containsExactly(1, 0, N, N, N);
+    assertThat(out.train().targets().get(0)).isSameAs(SoftTargets.NONE);
+    SoftTargets b = out.train().targets().get(1);
+    double p0 = 1 / (1 + Math.exp(-4));
+    assertThat(b.soft()[0][0]).isCloseTo(p0, within(1e-6));
+    assertThat(b.weight(0)).isCloseTo(4 * (p0 - 0.5) * (p0 - 0.5), within(1e-6));
+    assertThat(b.soft()[2]).isNull(); // real label
+    assertThat(b.weight(2)).isEqualTo(1.0);
+    assertThat(b.soft()[4]).isNull(); // outlier
+    assertThat(out.heads().get(1).pseudo()).isEqualTo(2);
+  }
+
+  @Test
+  void aSourceThatIsNoHeadAndMisshapenInputsAreRefused() {
+    var s = new WeakSupervisionSettings(PseudoLabelMode.HARD, 0.9, false, List.of("c"));
+    assertThatThrownBy(() -> new WeakSupervisionStage(s).run(input()))
+        .hasMessageContaining("no head named c");
+    assertThatThrownBy(() -> new WeakSupervisionStage.Input(TASKS, List.of(reads(0, 1)), RAW,
+        firstRound())).hasMessageContaining("one per head");
+    assertThatThrownBy(() -> new WeakSupervisionStage.Input(TASKS,
+        List.of(reads(0, 1), reads(0, 1), reads(0, 1)), new float[2][2], firstRound()))
+        .hasMessageContaining("one row per training row");
+  }
+
+  @Test
+  void agreementCountsOnlyTheOtherTasksRows() {
+    List<int[]> real = List.of(new int[] {1, 0, N, N, N}, new int[] {N, N, 0, 1, N});
+    assertThat(Agreement.otherTasksRows(real, 0)).containsExactly(false, false, true, true, false);
+    List<int[]> model = List.of(new int[] {0, 0, 1, 1, 1}, new int[] {1, 1, 0, 0, 0});
+    List<int[]> ref = List.of(new int[] {1, 1, 1, 0, 0}, new int[] {1, 0, 1, 1, 1});
+    var a = Agreement.onOtherTasksRows(List.of("a", "b"), model, ref, real);
+    assertThat(a.get(0)).isEqualTo(new Agreement.HeadAgreement("a", 2, 1));
+    assertThat(a.get(1)).isEqualTo(new Agreement.HeadAgreement("b", 2, 1));
+    assertThat(a.get(1).rate()).isEqualTo(0.5);
+    assertThat(new Agreement.HeadAgreement("c", 0, 0).rate()).isNaN();
+  }
+}
