@@ -11,11 +11,14 @@ package dev.cerberus.trainer.train;
  *
  * @param soft per row a target or null (the row's hard label, if any, applies); null = none
  * @param weights per row sample weight (applies to hard and soft rows); null = all 1
+ * @param pseudo per row true when its label or target is a pseudo-label, not a real one; such
+ *     rows are left out of the balanced class-weight counts (see JointTrainer#classWeights);
+ *     null = none
  */
-public record SoftTargets(double[][] soft, double[] weights) {
+public record SoftTargets(double[][] soft, double[] weights, boolean[] pseudo) {
 
   /** Hard labels only, unweighted: the path of a plain masked-loss run. */
-  public static final SoftTargets NONE = new SoftTargets(null, null);
+  public static final SoftTargets NONE = new SoftTargets(null, null, null);
 
   private static final double SUM_TOLERANCE = 1e-6;
 
@@ -37,6 +40,11 @@ public record SoftTargets(double[][] soft, double[] weights) {
     }
   }
 
+  /** Real soft targets and weights (no pseudo-labels). */
+  public SoftTargets(double[][] soft, double[] weights) {
+    this(soft, weights, null);
+  }
+
   private static void checkTarget(int row, double[] q) {
     double sum = 0;
     for (double v : q) {
@@ -54,7 +62,12 @@ public record SoftTargets(double[][] soft, double[] weights) {
 
   /** True when this adds nothing to hard labels (the trainer then runs today's exact path). */
   public boolean none() {
-    return soft == null && weights == null;
+    return soft == null && weights == null && pseudo == null;
+  }
+
+  /** Whether a row's supervision is a pseudo-label. */
+  public boolean pseudo(int row) {
+    return pseudo != null && pseudo[row];
   }
 
   /** The soft target of a row, or null. */
@@ -71,7 +84,11 @@ public record SoftTargets(double[][] soft, double[] weights) {
   public SoftTargets slice(int[] order, int from, int to) {
     double[][] s = soft == null ? null : new double[to - from][];
     double[] w = weights == null ? null : new double[to - from];
+    boolean[] p = pseudo == null ? null : new boolean[to - from];
     for (int j = from; j < to; j++) {
+      if (p != null) {
+        p[j - from] = pseudo[order[j]];
+      }
       if (s != null) {
         s[j - from] = soft[order[j]];
       }
@@ -79,6 +96,6 @@ public record SoftTargets(double[][] soft, double[] weights) {
         w[j - from] = weights[order[j]];
       }
     }
-    return new SoftTargets(s, w);
+    return new SoftTargets(s, w, p);
   }
 }

@@ -47,8 +47,9 @@ public final class CrossLabeller {
    * One head's supervision for the union training.
    *
    * @param labels real labels, plus the pseudo-labels in hard mode
-   * @param targets soft targets (soft mode) and weights (confidence weighting); NONE when hard
-   *     mode runs unweighted, so that training takes the plain hard-label path
+   * @param targets soft targets (soft mode), weights (confidence weighting) and which rows are
+   *     pseudo-labelled; NONE when no row got a pseudo-label and weighting is off (training then
+   *     takes the plain hard-label path)
    * @param real rows with a real label
    * @param pseudo rows given a pseudo-label (hard or soft) of weight above 0
    * @param masked eligible rows without a real label that stay masked
@@ -69,6 +70,7 @@ public final class CrossLabeller {
     boolean soft = settings.mode() == PseudoLabelMode.SOFT;
     double[][] targets = soft ? new double[n][] : null;
     double[] weights = settings.confidenceWeighting() ? filled(n, 1.0) : null;
+    boolean[] isPseudo = new boolean[n];
     int real = 0;
     int pseudo = 0;
     int masked = 0;
@@ -96,11 +98,12 @@ public final class CrossLabeller {
       if (weights != null) {
         weights[i] = w;
       }
+      isPseudo[i] = true;
       pseudo++;
       weightSum += w;
     }
-    SoftTargets st = targets == null && weights == null ? SoftTargets.NONE
-        : new SoftTargets(targets, weights);
+    SoftTargets st = pseudo == 0 && weights == null ? SoftTargets.NONE
+        : new SoftTargets(targets, weights, isPseudo);
     return new PseudoLabels(labels, st, real, pseudo, masked,
         pseudo == 0 ? Double.NaN : weightSum / pseudo);
   }

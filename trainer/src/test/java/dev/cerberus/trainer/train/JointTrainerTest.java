@@ -118,5 +118,9 @@ class JointTrainerTest {
     assertThat(w[1]).isCloseTo(3.5 / (2 * pos), org.assertj.core.api.Assertions.within(1e-12));
     assertThat(jt.classWeights(bin, labels, SoftTargets.NONE))
         .containsExactly(jt.classWeights(bin, labels));
+    // pseudo-labelled rows (3, and 0 here) do not count: 1 positive, 1 base left
+    SoftTargets p = new SoftTargets(t.soft(), t.weights(),
+        new boolean[] {true, false, false, true, false});
+    assertThat(jt.classWeights(bin, labels, p)).containsExactly(1.0, 1.0);
   }
 }

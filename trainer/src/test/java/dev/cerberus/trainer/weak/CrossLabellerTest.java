@@ -35,7 +35,10 @@ class CrossLabellerTest {
         settings(PseudoLabelMode.HARD, 0.9, false));
     // real labels kept even where the head disagrees (row 0: p=.05 but label 1)
     assertThat(out.labels()).containsExactly(1, 0, 1, 0, N, N);
-    assertThat(out.targets()).isSameAs(SoftTargets.NONE); // unweighted hard = plain labels
+    // unweighted hard: plain labels, the pseudo rows marked (left out of class balancing)
+    assertThat(out.targets().soft()).isNull();
+    assertThat(out.targets().weights()).isNull();
+    assertThat(out.targets().pseudo()).containsExactly(false, false, true, true, false, false);
     assertThat(out.real()).isEqualTo(2);
     assertThat(out.pseudo()).isEqualTo(2);
     assertThat(out.masked()).isEqualTo(1);
@@ -56,6 +59,7 @@ class CrossLabellerTest {
     var strict = CrossLabeller.label(binaryHead(), ELIGIBLE,
         settings(PseudoLabelMode.HARD, 1.0, true));
     assertThat(strict.pseudo()).isZero();
+    assertThat(strict.targets().pseudo()).containsOnly(false);
     assertThat(strict.labels()).containsExactly(1, 0, N, N, N, N);
   }
 

@@ -58,7 +58,9 @@ class WeakSupervisionStageTest {
     assertThat(out.heads().get(0)).isEqualTo(
         new WeakSupervisionStage.HeadReport("a", true, 2, 1, 1, 1.0));
     assertThat(out.heads().get(2).source()).isFalse();
-    assertThat(out.train().targets()).containsOnly(SoftTargets.NONE);
+    assertThat(out.train().targets().get(0).pseudo()).containsExactly(false, false, true, false,
+        false);
+    assertThat(out.train().targets().get(2)).isSameAs(SoftTargets.NONE);
   }
 
   @Test
