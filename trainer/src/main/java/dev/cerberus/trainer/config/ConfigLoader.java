@@ -294,7 +294,9 @@ public final class ConfigLoader {
     }
     checkWeakSupervision(errors, c.weakSupervision(), names);
     if (!errors.isEmpty()) {
-      throw new ConfigException(f + ": invalid config:\n  - " + String.join("\n  - ", errors));
+      // one problem, one line (file, field, what is allowed); several, one line each
+      throw new ConfigException(errors.size() == 1 ? f + ": invalid config: " + errors.get(0)
+          : f + ": invalid config:\n  - " + String.join("\n  - ", errors));
     }
   }
 

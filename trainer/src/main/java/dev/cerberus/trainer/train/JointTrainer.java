@@ -66,28 +66,7 @@ public final class JointTrainer {
           out[j - from] = train.exposure(order[j]);
         }
         for (int t = 0; t < heads; t++) {
-          double[][] x = new double[to - from][];
-          for (int j = from; j < to; j++) {
-            x[j - from] = train.x().get(t)[order[j]];
-          }
-          int[] all = train.labels().get(t);
-          int[] y = new int[to - from];
-          for (int j = from; j < to; j++) {
-            y[j - from] = all[order[j]];
-          }
-          HeadNet net = nets.get(t);
-          double[][][] acts = net.forward(x);
-          SoftTargets st = train.targets().get(t);
-          boolean[] oe = tasks.get(t).outlierExposure() ? out : null;
-          // hard labels alone keep today's exact code path (same weights, bit for bit)
-          var loss = st.none()
-              ? MaskedLoss.compute(tasks.get(t).binary(), acts[acts.length - 1], y,
-                  weights.get(t), oe, settings.oeLambda())
-              : MaskedLoss.compute(tasks.get(t).binary(), acts[acts.length - 1], y,
-                  st.slice(order, from, to), weights.get(t), oe, settings.oeLambda());
-          sum += loss.loss();
-          net.adamW(net.backward(acts, loss.gradient()), settings.learningRate(),
-              settings.weightDecay());
+          sum += step(tasks.get(t), nets.get(t), weights.get(t), train, t, order, from, to, out);
         }
         batches++;
       }
@@ -121,6 +100,32 @@ public final class JointTrainer {
     }
     return new Trained(nets, new TrainingHistory(trainCurve, valCurve, bestEpochs, early,
         (System.nanoTime() - t0) / 1e9));
+  }
+
+  /** One AdamW step of head {@code t} on the rows {@code order[from..to)}; returns its loss. */
+  private double step(HeadTask task, HeadNet net, double[] classWeights, TrainingSet train,
+      int t, int[] order, int from, int to, boolean[] out) {
+    double[][] x = new double[to - from][];
+    for (int j = from; j < to; j++) {
+      x[j - from] = train.x().get(t)[order[j]];
+    }
+    int[] all = train.labels().get(t);
+    int[] y = new int[to - from];
+    for (int j = from; j < to; j++) {
+      y[j - from] = all[order[j]];
+    }
+    double[][][] acts = net.forward(x);
+    SoftTargets st = train.targets().get(t);
+    boolean[] oe = task.outlierExposure() ? out : null;
+    // hard labels alone keep today's exact code path (same weights, bit for bit)
+    var loss = st.none()
+        ? MaskedLoss.compute(task.binary(), acts[acts.length - 1], y, classWeights, oe,
+            settings.oeLambda())
+        : MaskedLoss.compute(task.binary(), acts[acts.length - 1], y, st.slice(order, from, to),
+            classWeights, oe, settings.oeLambda());
+    net.adamW(net.backward(acts, loss.gradient()), settings.learningRate(),
+        settings.weightDecay());
+    return loss.loss();
   }
 
   /** Per head, the full-set masked loss (with the training class weights). */

@@ -74,7 +74,8 @@ class WeakSupervisionConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("c.yaml")
         .hasMessageContaining("weak_supervision.sources[1]: no head named plant")
-        .hasMessageContaining("[animal, food]");
+        .hasMessageContaining("[animal, food]")
+        .hasMessageNotContaining("\n");
     assertThatThrownBy(() -> load("weak_supervision: {sources: []}\n"))
         .hasMessageContaining("weak_supervision.sources: at least one head");
     assertThatThrownBy(() -> load("weak_supervision: {sources: [food, food]}\n"))
