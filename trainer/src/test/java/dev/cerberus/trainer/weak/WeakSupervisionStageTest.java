@@ -103,4 +103,31 @@ class WeakSupervisionStageTest {
     assertThat(a.get(1).rate()).isEqualTo(0.5);
     assertThat(new Agreement.HeadAgreement("c", 0, 0).rate()).isNaN();
   }
+
+  @Test
+  void multiclassHeadsAreLabelledWithTheServedHeadMath() {
+    // logits = (x0, x1, -x0 - x1): three classes read from two raw features
+    float[] w = {1, 0, 0, 1, -1, -1};
+    List<DenseLayer> head = List.of(new DenseLayer(3, 2, w, new float[3], Activation.NONE));
+    List<HeadTask> tasks = List.of(new HeadTask("m", false, new int[] {2, 3}, false));
+    double[][] x = new double[3][2];
+    float[][] raw = {{6, 0}, {0.2f, 0.1f}, {1, 1}};
+    TrainingSet first = new TrainingSet(List.<double[][]>of(x), new boolean[3], new boolean[3],
+        List.of(new int[] {N, N, 2}));
+    var in = new WeakSupervisionStage.Input(tasks, List.of(head), raw, first);
+    var hard = new WeakSupervisionStage(
+        new WeakSupervisionSettings(PseudoLabelMode.HARD, 0.9, true, List.of("m"))).run(in);
+    assertThat(hard.train().labels().get(0)).containsExactly(0, N, 2);
+    float[] p = dev.cerberus.model.heads.HeadMath.softmax(new float[] {6, 0, -6});
+    double m = (3 * (double) p[0] - 1) / 2;
+    assertThat(hard.train().targets().get(0).weight(0)).isCloseTo(m * m, within(1e-6));
+    var soft = new WeakSupervisionStage(
+        new WeakSupervisionSettings(PseudoLabelMode.SOFT, 0.9, false, List.of("m"))).run(in);
+    float[] p1 = dev.cerberus.model.heads.HeadMath.softmax(new float[] {0.2f, 0.1f, -0.3f});
+    double[] q = soft.train().targets().get(0).soft()[1];
+    for (int k = 0; k < 3; k++) {
+      assertThat(q[k]).isCloseTo(p1[k], within(1e-6));
+    }
+    assertThat(soft.train().labels().get(0)).containsExactly(N, N, 2);
+  }
 }
