@@ -113,6 +113,10 @@ public final class MaskedLoss {
       if (q != null && labels[i] != NO_LABEL) {
         throw new IllegalArgumentException("row " + i + " has both a hard label and a soft target");
       }
+      if (q != null && q.length != logits[i].length) {
+        throw new IllegalArgumentException("row " + i + ": a soft target has one value per logit ("
+            + logits[i].length + "), got " + q.length);
+      }
       double s = targets.weight(i);
       if ((labels[i] != NO_LABEL || q != null) && s != 0) {
         supervised[i] = true;

@@ -171,5 +171,9 @@ class SoftTargetLossTest {
     assertThatThrownBy(() -> MaskedLoss.compute(true, new double[][] {{0}}, new int[] {1},
         new SoftTargets(new double[][] {{0.5}}, null), new double[] {1, 1}, null, 0))
         .hasMessageContaining("both a hard label and a soft target");
+    assertThatThrownBy(() -> MaskedLoss.compute(false, new double[][] {{0, 0, 0}},
+        new int[] {N}, new SoftTargets(new double[][] {{0.5, 0.5}}, null),
+        new double[] {1, 1, 1}, null, 0))
+        .hasMessageContaining("one value per logit");
   }
 }
