@@ -67,12 +67,6 @@ public final class TrainerMain implements Callable<Integer> {
           System.err.println(file + ": config is valid");
           continue;
         }
-        if (lc.config().weakSupervision() != null) {
-          // the stage (trainer.weak) exists but the run does not call it yet: say so rather
-          // than let a documented key pass silently
-          System.err.println(file + ": note: weak_supervision is not wired into the training "
-              + "run yet; training masked-only");
-        }
         new TrainingRun(lc, System.err).run();
       } catch (ConfigException | DataException | TrainerException e) {
         System.err.println("error: " + e.getMessage());

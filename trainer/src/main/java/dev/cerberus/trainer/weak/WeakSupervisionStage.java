@@ -37,22 +37,34 @@ public final class WeakSupervisionStage {
    *     a label on every row, so it is left as it is)
    * @param sourceHeads per task its served dense layers (standardisation folded in), e.g. the
    *     first training's heads; only the entries of tasks named in the sources are read
-   * @param features raw backbone features of every row of {@code train}, in its row order
+   * @param features per task, the raw features of every row of {@code train} in its row order
+   *     (heads with their own fine-tuned top read their own features)
    * @param train the first training's set: per-head standardised rows and real labels
    */
   public record Input(List<HeadTask> tasks, List<List<DenseLayer>> sourceHeads,
-      float[][] features, TrainingSet train) {
+      List<float[][]> features, TrainingSet train) {
     public Input {
       tasks = List.copyOf(tasks);
       sourceHeads = List.copyOf(sourceHeads);
-      if (sourceHeads.size() != tasks.size() || train.labels().size() != tasks.size()) {
-        throw new IllegalArgumentException("tasks, sourceHeads and train.labels: one per head, got "
-            + tasks.size() + ", " + sourceHeads.size() + ", " + train.labels().size());
+      features = List.copyOf(features);
+      if (sourceHeads.size() != tasks.size() || train.labels().size() != tasks.size()
+          || features.size() != tasks.size()) {
+        throw new IllegalArgumentException("tasks, sourceHeads, features and train.labels: one "
+            + "per head, got " + tasks.size() + ", " + sourceHeads.size() + ", "
+            + features.size() + ", " + train.labels().size());
       }
-      if (features.length != train.size()) {
-        throw new IllegalArgumentException("features: one row per training row (" + train.size()
-            + "), got " + features.length);
+      for (float[][] f : features) {
+        if (f.length != train.size()) {
+          throw new IllegalArgumentException("features: one row per training row ("
+              + train.size() + "), got " + f.length);
+        }
       }
+    }
+
+    /** Every head reads the same raw features. */
+    public Input(List<HeadTask> tasks, List<List<DenseLayer>> sourceHeads, float[][] features,
+        TrainingSet train) {
+      this(tasks, sourceHeads, java.util.Collections.nCopies(tasks.size(), features), train);
     }
   }
 
@@ -95,7 +107,7 @@ public final class WeakSupervisionStage {
           needed[i] = eligible[i] && real[i] == MaskedLoss.NO_LABEL;
         }
         double[][] p = ServedHeads.probabilities(in.sourceHeads().get(t), task.binary(),
-            in.features(), needed);
+            in.features().get(t), needed);
         pl = CrossLabeller.label(new CrossLabeller.HeadScores(task.binary(), p, real), eligible,
             settings);
       } else {
