@@ -134,15 +134,39 @@ public record BundleManifest(
   /** {@code backbone.split}: {@code top(trunk(x)) == backbone(x)}. */
   public record SplitSpec(String trunk, String top) {}
 
-  /** One head: dense layers from the features to its logits. */
+  /**
+   * One head: dense layers from the features to its logits; {@code unknown} (optional, null when
+   * absent) is the head's own unknown policy, scored on this head's features and logits.
+   */
   public record HeadSpec(
-      String name, String kind, List<String> labels, List<LayerSpec> layers, String top) {
+      String name,
+      String kind,
+      List<String> labels,
+      List<LayerSpec> layers,
+      String top,
+      UnknownPolicy unknown) {
     public static final String MULTICLASS = "multiclass";
     public static final String BINARY = "binary";
 
     public HeadSpec {
       labels = labels == null ? List.of() : List.copyOf(labels);
       layers = layers == null ? List.of() : List.copyOf(layers);
+    }
+
+    /** A head without its own unknown policy (the form every writer used before heads[].unknown). */
+    public HeadSpec(String name, String kind, List<String> labels, List<LayerSpec> layers, String top) {
+      this(name, kind, labels, layers, top, null);
+    }
+
+    /** This head with {@code policy} as its own unknown policy (null: none). */
+    public HeadSpec withUnknown(UnknownPolicy policy) {
+      return new HeadSpec(name, kind, labels, layers, top, policy);
+    }
+
+    /** True when the head carries its own unknown policy. */
+    @JsonIgnore
+    public boolean hasOwnPolicy() {
+      return unknown != null;
     }
 
     /** Width of the head's last layer: K for multiclass, 1 for binary. */
