@@ -235,5 +235,27 @@ public record BundleManifest(
     public int kOrDefault() {
       return k == null ? 10 : k;
     }
+
+    /** Every statistics file this policy names (fusion parts included), in field order. */
+    @JsonIgnore
+    public List<String> files() {
+      List<String> out = new java.util.ArrayList<>();
+      for (String f : java.util.Arrays.asList(means, precision, bank)) if (f != null) out.add(f);
+      if (scores != null) scores.forEach(s -> out.addAll(s.files()));
+      return out;
+    }
+
+    /**
+     * This policy as a head's own policy: {@code head} dropped (it is the owning head) and every
+     * statistics path mapped by {@code rename} (the merger moves files under the head's folder).
+     */
+    public UnknownPolicy asHeadPolicy(java.util.function.UnaryOperator<String> rename) {
+      List<UnknownPolicy> parts =
+          scores == null ? null : scores.stream().map(s -> s.asHeadPolicy(rename)).toList();
+      return new UnknownPolicy(method, null, threshold, calibratedTpr, temperature, gateHead,
+          means == null ? null : rename.apply(means),
+          precision == null ? null : rename.apply(precision),
+          bank == null ? null : rename.apply(bank), k, parts, weight, mean, std);
+    }
   }
 }
