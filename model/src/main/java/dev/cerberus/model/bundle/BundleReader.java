@@ -84,12 +84,12 @@ public final class BundleReader {
     int features = m.backbone().featureSize() * (m.flipFeatures() ? 2 : 1);
     List<List<DenseLayer>> heads = checkHeads(m, features);
     Map<String, Npy.Array> ood = new LinkedHashMap<>();
-    checkUnknown(m, m.unknown(), "unknown", features, ood, null);
+    checkUnknown(m, m.unknown(), "unknown", features, ood, true, null);
     for (int h = 0; h < m.heads().size(); h++) {
       HeadSpec head = m.heads().get(h);
       if (head.hasOwnPolicy()) {
         String at = "heads[" + h + "] (" + head.name() + ").unknown";
-        checkUnknown(m, head.unknown(), at, features, ood, head.name());
+        checkUnknown(m, head.unknown(), at, features, ood, true, head.name());
       }
     }
     return new Bundle(dir, m, List.copyOf(heads), Map.copyOf(ood));
@@ -270,19 +270,11 @@ public final class BundleReader {
     return all;
   }
 
-  /** The top-level policy, a head's own policy ({@code owner} = its name) or a fusion part. */
+  /**
+   * The top-level policy, a head's own policy ({@code owner} = its name), or ({@code topLevel}
+   * false) a fusion part.
+   */
   private void checkUnknown(
-      BundleManifest m,
-      UnknownPolicy u,
-      String at,
-      int features,
-      Map<String, Npy.Array> arrays,
-      String owner)
-      throws BundleException {
-    checkPolicy(m, u, at, features, arrays, true, owner);
-  }
-
-  private void checkPolicy(
       BundleManifest m,
       UnknownPolicy u,
       String at,
@@ -355,7 +347,7 @@ public final class BundleReader {
           if (s.weight() == null) fail(sat + ".weight", "is required");
           if (s.mean() == null) fail(sat + ".mean", "is required");
           if (s.std() == null || !(s.std() > 0)) fail(sat + ".std", "is required and > 0");
-          checkPolicy(m, s, sat, features, arrays, false, owner);
+          checkUnknown(m, s, sat, features, arrays, false, owner);
         }
       }
       default -> {}
