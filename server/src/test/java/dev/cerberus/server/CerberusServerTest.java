@@ -173,6 +173,19 @@ class CerberusServerTest {
   }
 
   @Test
+  void hugeNamesAreEchoedCutSoTheClientSeesNotFound() {
+    // echoed whole, 9,000 chars overflow the client's metadata limit: RESOURCE_EXHAUSTED
+    Item item = image("a", TestInputs.png(16, 16, 1));
+    String huge = "x".repeat(9000);
+    assertStatus(() -> call().classify(ClassifyRequest.newBuilder().setModel(huge)
+        .addItems(item).build()), Status.Code.NOT_FOUND, "(9000 chars)");
+    assertStatus(() -> call().classify(ClassifyRequest.newBuilder().setModel("shapes")
+        .setVersion(huge).addItems(item).build()), Status.Code.NOT_FOUND, "(9000 chars)");
+    assertStatus(() -> call().classify(ClassifyRequest.newBuilder().setModel("shapes")
+        .addHeads(huge).addItems(item).build()), Status.Code.NOT_FOUND, "(9000 chars)");
+  }
+
+  @Test
   void tooManyOrNoItemsAreInvalidArgumentNamingTheLimit() {
     ClassifyRequest.Builder big = ClassifyRequest.newBuilder().setModel("shapes");
     byte[] png = TestInputs.png(16, 16, 3);

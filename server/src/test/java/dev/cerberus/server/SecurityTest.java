@@ -43,8 +43,12 @@ class SecurityTest {
   }
 
   private static Metadata bearer(String token) {
+    return authorization("Bearer " + token);
+  }
+
+  private static Metadata authorization(String value) {
     Metadata m = new Metadata();
-    m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+    m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), value);
     return m;
   }
 
@@ -59,8 +63,16 @@ class SecurityTest {
         assertUnauthenticated(() -> classifier(channel)
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer("wrong")))
             .listModels(ListModelsRequest.getDefaultInstance()), "not valid");
+        assertUnauthenticated(() -> classifier(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(authorization("s3cret")))
+            .listModels(ListModelsRequest.getDefaultInstance()), "must be 'Bearer <token>'");
         assertThat(classifier(channel)
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer("s3cret")))
+            .listModels(ListModelsRequest.getDefaultInstance()).getModelsList()).isEmpty();
+        // the scheme is case-insensitive (RFC 7235): lowercase clients are not refused
+        assertThat(classifier(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(
+                authorization("bearer s3cret")))
             .listModels(ListModelsRequest.getDefaultInstance()).getModelsList()).isEmpty();
         assertThat(HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
             .check(HealthCheckRequest.getDefaultInstance()).getStatus())

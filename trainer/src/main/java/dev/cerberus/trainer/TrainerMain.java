@@ -55,7 +55,7 @@ public final class TrainerMain implements Callable<Integer> {
           lc = new LoadedConfig(lc.file(), lc.base(), new TrainerConfig(x.name(), x.version(),
               x.description(), x.seed(), output.toAbsolutePath().toString(), x.cacheDir(),
               x.backbone(), x.input(), x.data(), x.heads(), x.gate(), x.outliers(), x.oodSets(),
-              x.ood(), x.training()));
+              x.ood(), x.training(), x.weakSupervision()));
         }
         Path out = lc.resolve(lc.config().output());
         if (Files.exists(out.resolve("bundle.json")) && !force && !check) {
@@ -66,6 +66,12 @@ public final class TrainerMain implements Callable<Integer> {
         if (check) {
           System.err.println(file + ": config is valid");
           continue;
+        }
+        if (lc.config().weakSupervision() != null) {
+          // the stage (trainer.weak) exists but the run does not call it yet: say so rather
+          // than let a documented key pass silently
+          System.err.println(file + ": note: weak_supervision is not wired into the training "
+              + "run yet; training masked-only");
         }
         new TrainingRun(lc, System.err).run();
       } catch (ConfigException | DataException | TrainerException e) {

@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,12 +69,7 @@ class SplitFineTuneRunTest {
       """;
 
   static void folder(String name, int n, long seed) throws IOException {
-    Random r = new Random(seed);
-    for (int i = 0; i < n; i++) {
-      int k = i % 3;
-      TrainingRunTest.png(dir.resolve(name + "/" + TrainingRunTest.COLOURS[k] + "/" + i + ".png"),
-          TrainingRunTest.colour(k, r.nextBoolean()), r, false);
-    }
+    TrainingRunTest.colourFolder(dir.resolve(name), n, seed);
   }
 
   @BeforeAll

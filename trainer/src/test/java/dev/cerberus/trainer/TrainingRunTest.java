@@ -36,16 +36,16 @@ import org.junit.jupiter.api.io.TempDir;
  * loss), grey outliers with a gate, checkerboards as evaluation OOD. The bundle must load in
  * the model module and serve the decisions the trainer evaluated.
  */
-class TrainingRunTest {
+public class TrainingRunTest {
 
   @TempDir static Path dir;
   static Path bundle;
   static String firstLog;
 
-  static final String[] COLOURS = {"red", "green", "blue"};
+  public static final String[] COLOURS = {"red", "green", "blue"};
 
   /** n flat grey and n checkerboard images under grey/ and checkers/ (outliers and OOD sets). */
-  static void outlierPngs(Path dir, int n) throws IOException {
+  public static void outlierPngs(Path dir, int n) throws IOException {
     Random r = new Random(4);
     for (int i = 0; i < n; i++) {
       int g = 60 + r.nextInt(140);
@@ -54,7 +54,16 @@ class TrainingRunTest {
     }
   }
 
-  static void png(Path p, int[] rgb, Random r, boolean checker) throws IOException {
+  /** {@code n} noisy colour images under {@code root/<colour>/<i>.png}, colours in turn. */
+  public static void colourFolder(Path root, int n, long seed) throws IOException {
+    Random r = new Random(seed);
+    for (int i = 0; i < n; i++) {
+      int k = i % 3;
+      png(root.resolve(COLOURS[k] + "/" + i + ".png"), colour(k, r.nextBoolean()), r, false);
+    }
+  }
+
+  public static void png(Path p, int[] rgb, Random r, boolean checker) throws IOException {
     BufferedImage img = new BufferedImage(20, 20, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < 20; y++) {
       for (int x = 0; x < 20; x++) {
@@ -77,7 +86,7 @@ class TrainingRunTest {
     return Math.max(0, Math.min(255, v));
   }
 
-  static int[] colour(int k, boolean bright) {
+  public static int[] colour(int k, boolean bright) {
     int hi = bright ? 230 : 120;
     int lo = bright ? 60 : 10;
     return new int[] {k == 0 ? hi : lo, k == 1 ? hi : lo, k == 2 ? hi : lo};

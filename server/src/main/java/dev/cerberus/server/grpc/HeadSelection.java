@@ -22,7 +22,7 @@ record HeadSelection(boolean[] reported) {
     for (String name : requested) {
       int index = manifest.headIndex(name);
       if (index < 0) {
-        throw Status.NOT_FOUND.withDescription("model '" + model + "' has no head '" + name
+        throw Status.NOT_FOUND.withDescription("model '" + model + "' has no head '" + Echo.of(name)
                 + "'; its heads: "
                 + heads.stream().map(HeadSpec::name).collect(Collectors.joining(", ")))
             .asRuntimeException();

@@ -18,10 +18,29 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
   static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
+  private static final String SCHEME = "bearer";
+
   private final byte[] expected;
 
   public TokenAuthInterceptor(String token) {
-    this.expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    this.expected = token.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The token of an {@code authorization} value, or null when the value is not the Bearer
+   * scheme. The scheme name is case-insensitive (RFC 7235 section 2.1), so {@code bearer x}
+   * and {@code BEARER x} are the same credentials as {@code Bearer x}.
+   */
+  static String bearerToken(String authorization) {
+    if (authorization == null) {
+      return null;
+    }
+    String v = authorization.strip();
+    int space = v.indexOf(' ');
+    if (space < 0 || !v.substring(0, space).equalsIgnoreCase(SCHEME)) {
+      return null;
+    }
+    return v.substring(space + 1).strip();
   }
 
   @Override
@@ -31,12 +50,15 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     String presented = headers.get(AUTHORIZATION);
+    String token = bearerToken(presented);
     // constant-time comparison: the time taken must not reveal how much of the token matched
-    if (presented == null
-        || !MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8))) {
+    if (token == null
+        || !MessageDigest.isEqual(expected, token.getBytes(StandardCharsets.UTF_8))) {
       call.close(Status.UNAUTHENTICATED.withDescription(presented == null
               ? "this server requires 'authorization: Bearer <token>' metadata"
-              : "the bearer token is not valid"),
+              : token == null
+                  ? "the authorization metadata must be 'Bearer <token>' (scheme Bearer, any case)"
+                  : "the bearer token is not valid"),
           new Metadata());
       return new ServerCall.Listener<>() {};
     }

@@ -3,6 +3,7 @@ package dev.cerberus.server.inference;
 import dev.cerberus.model.ServableModel;
 import dev.cerberus.model.bundle.BundleException;
 import dev.cerberus.model.input.InputLimits;
+import dev.cerberus.server.grpc.Echo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -204,7 +205,7 @@ public final class ModelRepository implements AutoCloseable {
     }
     List<ServedModel> versions = snapshot.get(name);
     if (versions == null) {
-      throw notFound(Status.NOT_FOUND, "model '" + name + "' is not loaded; loaded models: "
+      throw notFound(Status.NOT_FOUND, "model '" + Echo.of(name) + "' is not loaded; loaded models: "
           + names(snapshot));
     }
     if (version == null || version.isEmpty()) {
@@ -215,7 +216,7 @@ public final class ModelRepository implements AutoCloseable {
         return m;
       }
     }
-    throw notFound(Status.NOT_FOUND, "model '" + name + "' has no version '" + version
+    throw notFound(Status.NOT_FOUND, "model '" + Echo.of(name) + "' has no version '" + Echo.of(version)
         + "'; loaded versions (newest first): " + versionList(versions));
   }
 

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.cerberus.trainer.config.TrainerConfig.BackboneSpec;
+import dev.cerberus.trainer.config.TrainerConfig.FineTuneSpec;
 import dev.cerberus.trainer.config.TrainerConfig.HeadSpec;
+import dev.cerberus.trainer.config.TrainerConfig.TopMode;
 import dev.cerberus.trainer.config.TrainerConfig.SourceSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -115,8 +118,8 @@ public final class ConfigLoader {
                 + " (tools/backbone/split_mobilenet.py makes the pair)");
           }
         }
-        if (c.input() != null && !"image".equals(c.input().kind())) {
-          errors.add("backbone.split: supported for input.kind image only");
+        if (c.input() != null && !Set.of("image", "text").contains(c.input().kind())) {
+          errors.add("backbone.split: supported for input.kind image and text only");
         }
       }
       var ft = c.backbone().fineTune();
@@ -124,14 +127,10 @@ public final class ConfigLoader {
         if (sp == null) {
           errors.add("backbone.fine_tune: needs backbone.split (the top is what is fine-tuned)");
         }
-        if (ft.epochs() < 1 || ft.batchSize() < 1) {
-          errors.add("backbone.fine_tune.epochs and batch_size: must be >= 1");
-        }
-        if (!(ft.learningRate() > 0) || !(ft.headLearningRate() > 0) || ft.weightDecay() < 0
-            || ft.oeLambda() < 0) {
-          errors.add("backbone.fine_tune: learning rates must be > 0, weight_decay and "
-              + "oe_lambda >= 0");
-        }
+        checkFineTune(errors, "backbone.fine_tune", ft);
+      }
+      if (c.backbone().cacheMaxBytes() < 1) {
+        errors.add("backbone.cache_max_bytes: must be >= 1, got " + c.backbone().cacheMaxBytes());
       }
       if (!Set.of("pooled", "tokens").contains(c.backbone().output())) {
         errors.add("backbone.output: must be pooled or tokens, got " + c.backbone().output());
@@ -201,6 +200,7 @@ public final class ConfigLoader {
       if (h.hidden().stream().anyMatch(s -> s < 1)) {
         errors.add(at + ".hidden: layer sizes must be >= 1, got " + h.hidden());
       }
+      checkOwnTop(errors, at, h, c.backbone());
     }
     if (c.gate() != null && names.contains(c.gate().name())) {
       errors.add("gate.name: " + c.gate().name() + " is already a head name");
@@ -292,8 +292,70 @@ public final class ConfigLoader {
     if (!Set.of("balanced", "none").contains(t.classWeighting())) {
       errors.add("training.class_weighting: balanced or none, got " + t.classWeighting());
     }
+    checkWeakSupervision(errors, c.weakSupervision(), names);
     if (!errors.isEmpty()) {
-      throw new ConfigException(f + ": invalid config:\n  - " + String.join("\n  - ", errors));
+      // one problem, one line (file, field, what is allowed); several, one line each
+      throw new ConfigException(errors.size() == 1 ? f + ": invalid config: " + errors.get(0)
+          : f + ": invalid config:\n  - " + String.join("\n  - ", errors));
+    }
+  }
+
+  private static void checkWeakSupervision(List<String> errors,
+      TrainerConfig.WeakSupervisionSpec w, Set<String> heads) {
+    if (w == null) {
+      return;
+    }
+    String at = "weak_supervision.";
+    if (!Set.of("hard", "soft").contains(w.mode())) {
+      errors.add(at + "mode: hard or soft, got " + w.mode());
+    } else if ("hard".equals(w.mode()) && w.threshold() != null
+        && !(w.threshold() > 0.5 && w.threshold() <= 1)) {
+      errors.add(at + "threshold: in (0.5, 1] (the least max-class probability that labels a "
+          + "row), got " + w.threshold());
+    } else if ("soft".equals(w.mode()) && w.threshold() != null) {
+      errors.add(at + "threshold: only for mode hard (soft uses every row's probabilities)");
+    }
+    if (w.sources() == null) {
+      return;
+    }
+    if (w.sources().isEmpty()) {
+      errors.add(at + "sources: at least one head (leave it out for all heads)");
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < w.sources().size(); i++) {
+      String s = w.sources().get(i);
+      if (!heads.contains(s)) {
+        errors.add(at + "sources[" + i + "]: no head named " + s + "; heads are "
+            + new TreeSet<>(heads));
+      } else if (!seen.add(s)) {
+        errors.add(at + "sources[" + i + "]: duplicate " + s);
+      }
+    }
+  }
+
+  private static void checkFineTune(List<String> errors, String at, FineTuneSpec ft) {
+    if (ft.epochs() < 1 || ft.batchSize() < 1) {
+      errors.add(at + ".epochs and batch_size: must be >= 1");
+    }
+    if (!(ft.learningRate() > 0) || !(ft.headLearningRate() > 0) || ft.weightDecay() < 0
+        || ft.oeLambda() < 0) {
+      errors.add(at + ": learning rates must be > 0, weight_decay and oe_lambda >= 0");
+    }
+  }
+
+  /** {@code heads[i].top: own} needs a split backbone; {@code fine_tune} only with an own top. */
+  private static void checkOwnTop(List<String> errors, String at, HeadSpec h, BackboneSpec bb) {
+    boolean own = h.top() == TopMode.OWN;
+    if (own && bb != null && bb.split() == null) {
+      errors.add(at + ".top: own needs backbone.split (trunk + top); backbone.file is unsplit, "
+          + "so there is no top to copy");
+    }
+    if (h.fineTune() != null) {
+      if (!own) {
+        errors.add(at + ".fine_tune: only for a head with top: own (shared tops use "
+            + "backbone.fine_tune)");
+      }
+      checkFineTune(errors, at + ".fine_tune", h.fineTune());
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.cerberus.trainer.config;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
@@ -22,7 +23,8 @@ public record TrainerConfig(
     List<SourceSpec> outliers,
     List<SourceSpec> oodSets,
     OodSpec ood,
-    TrainingSpec training) {
+    TrainingSpec training,
+    WeakSupervisionSpec weakSupervision) {
 
   public TrainerConfig {
     version = version == null ? "1" : version;
@@ -37,13 +39,23 @@ public record TrainerConfig(
     data = data == null ? new DataSpec(null, null, null, null, null, null, null) : data;
   }
 
+  /** Without weak supervision (the shape of the config before {@code weak_supervision}). */
+  public TrainerConfig(String name, String version, String description, Long seed, String output,
+      String cacheDir, BackboneSpec backbone, InputSpec input, DataSpec data,
+      List<HeadSpec> heads, GateSpec gate, List<SourceSpec> outliers, List<SourceSpec> oodSets,
+      OodSpec ood, TrainingSpec training) {
+    this(name, version, description, seed, output, cacheDir, backbone, input, data, heads, gate,
+        outliers, oodSets, ood, training, null);
+  }
+
   /**
    * The backbone: one TorchScript file, or a split pair whose top can be fine-tuned.
    * {@code feature_size} is checked against one real forward pass before training starts.
    *
    * @param file TorchScript file (exactly one of file / split)
    * @param split {@code trunk} + {@code top} files with {@code top(trunk(x)) == backbone(x)}
-   *     (images only); the trunk's outputs are cached, the top runs on them
+   *     (image: top(map [B,C,h,w]) -> [B,F]; text: top(hidden [B,T,F], mask) -> [B,T,F]); the
+   *     trunk's outputs are cached, the top runs on them
    * @param fineTune optional: fine-tune the split's top on the decision head's task with
    *     outlier exposure before the heads are fitted; null = the top stays frozen
    * @param output pooled ([B,F]) or tokens ([B,T,F], mean-pooled over the attention mask)
@@ -51,16 +63,54 @@ public record TrainerConfig(
    * @param batchSize inputs per forward during feature extraction
    * @param threads intra-op threads for the engine (the machine is shared)
    * @param device DJL device name, cpu or gpu
+   * @param cacheMaxBytes text split only: the most bytes the cached trunk token states of all
+   *     sets may take in memory ({@code [T,F]} per item at its bucket length); a run that would
+   *     need more stops before the trunk runs (default 2 GiB)
+   * @param cachePrecision text split only: fp16 (half the bytes; pooled features then match the
+   *     served ones to about 1e-3 relative) or fp32 (served == trained to float rounding)
    */
   public record BackboneSpec(
       String file, SplitSpec split, FineTuneSpec fineTune, String output, Integer featureSize,
-      Integer batchSize, Integer threads, String device) {
+      Integer batchSize, Integer threads, String device, Long cacheMaxBytes,
+      CachePrecision cachePrecision) {
     public BackboneSpec {
       output = output == null ? "pooled" : output;
       batchSize = batchSize == null ? 32 : batchSize;
       threads = threads == null ? 2 : threads;
       device = device == null ? "cpu" : device;
+      cacheMaxBytes = cacheMaxBytes == null ? DEFAULT_CACHE_MAX_BYTES : cacheMaxBytes;
+      cachePrecision = cachePrecision == null ? CachePrecision.FP16 : cachePrecision;
     }
+  }
+
+  /** Default {@code backbone.cache_max_bytes}: 2 GiB, about 43,000 items at T=64, F=384, fp16. */
+  public static final long DEFAULT_CACHE_MAX_BYTES = 2L << 30;
+
+  /** How cached text trunk token states are stored ({@code backbone.cache_precision}). */
+  public enum CachePrecision {
+    @JsonProperty("fp16") FP16(2),
+    @JsonProperty("fp32") FP32(4);
+
+    private final int bytes;
+
+    CachePrecision(int bytes) {
+      this.bytes = bytes;
+    }
+
+    /** Bytes per stored value. */
+    public int bytes() {
+      return bytes;
+    }
+  }
+
+  /**
+   * Which top a head reads its features from ({@code heads[].top}): the backbone's top, frozen
+   * or fine-tuned once for all such heads ({@code shared}), or its own copy fine-tuned on its
+   * own task ({@code own}; needs {@code backbone.split}).
+   */
+  public enum TopMode {
+    @JsonProperty("shared") SHARED,
+    @JsonProperty("own") OWN
   }
 
   /** A split backbone: {@code trunk} (input -> feature map) and {@code top} (map -> pooled). */
@@ -166,15 +216,25 @@ public record TrainerConfig(
    * @param baseLabel binary only: must equal labels[0] when given
    * @param hidden hidden layer sizes; empty = linear
    * @param outlierExposure push this (multiclass) head to uniform on outliers
+   * @param top {@code shared} (default) or {@code own}: its own fine-tuned copy of the top
+   * @param fineTune settings for an own top; default: {@code backbone.fine_tune}, else the
+   *     {@link FineTuneSpec} defaults ({@link #fineTuneOr})
    */
   public record HeadSpec(
       String name, String kind, String task, List<String> labels, String baseLabel,
-      List<Integer> hidden, Boolean outlierExposure) {
+      List<Integer> hidden, Boolean outlierExposure, TopMode top, FineTuneSpec fineTune) {
     public HeadSpec {
+      top = top == null ? TopMode.SHARED : top;
       task = task == null ? name : task;
       labels = labels == null ? List.of() : List.copyOf(labels);
       hidden = hidden == null ? List.of() : List.copyOf(hidden);
       outlierExposure = outlierExposure == null ? Boolean.TRUE : outlierExposure;
+    }
+
+    /** This head's fine-tuning settings: its own, else the backbone's, else the defaults. */
+    public FineTuneSpec fineTuneOr(FineTuneSpec backbone) {
+      if (fineTune != null) return fineTune;
+      return backbone != null ? backbone : new FineTuneSpec(null, null, null, null, null, null);
     }
   }
 
@@ -261,6 +321,27 @@ public record TrainerConfig(
 
     static TrainingSpec defaults() {
       return new TrainingSpec(null, null, null, null, null, null, null);
+    }
+  }
+
+  /**
+   * Optional weak supervision (trainer.weak): after the masked-only training, each source head
+   * labels the in-distribution training rows it has no label for, and the heads are trained
+   * again on the union. Null = off.
+   *
+   * @param mode {@code hard} (the most probable class where confidence >= threshold) or
+   *     {@code soft} (the probabilities as targets)
+   * @param threshold hard mode only, in (0.5, 1]; null = 0.9 (set with soft: an error)
+   * @param confidenceWeighting weigh each pseudo-label by {@code 4 (p - 0.5)^2} (multiclass:
+   *     {@code ((K max p - 1)/(K - 1))^2}); default true
+   * @param sources heads whose predictions become their own pseudo-labels; null = all heads
+   */
+  public record WeakSupervisionSpec(String mode, Double threshold, Boolean confidenceWeighting,
+      List<String> sources) {
+    public WeakSupervisionSpec {
+      mode = mode == null ? "hard" : mode;
+      confidenceWeighting = confidenceWeighting == null ? Boolean.TRUE : confidenceWeighting;
+      sources = sources == null ? null : List.copyOf(sources);
     }
   }
 }

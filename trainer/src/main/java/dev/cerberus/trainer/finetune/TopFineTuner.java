@@ -38,6 +38,11 @@ import java.util.Random;
  * the top (learning_rate) and the linear layer (head_learning_rate), a fixed number of epochs,
  * seeded shuffles. Trunk rows arrive flattened (C*h*w floats per item, as the feature cache
  * stores them) with the map shape given separately.
+ *
+ * <p>This is the image-only, multiclass, shared-top form that TrainingRun calls today.
+ * {@link PerHeadTops} generalises it (image maps or text token states, multiclass or binary
+ * objective, one copy per {@code top: own} head); its image path computes the same features
+ * ({@code PerHeadTopsImageAndErrorsTest}). New stages should call {@link PerHeadTops}.
  */
 public final class TopFineTuner implements AutoCloseable {
 

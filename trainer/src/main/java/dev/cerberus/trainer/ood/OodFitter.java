@@ -113,11 +113,11 @@ public final class OodFitter {
    * Fusion scores from the components' scores, in the same order of operations as
    * {@code OodScorers.fusion} (so the values equal what the server computes per item).
    */
-  public static Map<String, double[]> fusedScores(FittedScore fusion,
-      List<Map<String, double[]>> partScores) {
+  public static <K> Map<K, double[]> fusedScores(FittedScore fusion,
+      List<Map<K, double[]>> partScores) {
     List<UnknownPolicy> parts = fusion.policy().scores();
-    Map<String, double[]> out = new LinkedHashMap<>();
-    for (String set : partScores.get(0).keySet()) {
+    Map<K, double[]> out = new LinkedHashMap<>();
+    for (K set : partScores.get(0).keySet()) {
       int n = partScores.get(0).get(set).length;
       double[] s = new double[n];
       for (int i = 0; i < n; i++) {

@@ -1,0 +1,104 @@
+package dev.cerberus.trainer.finetune;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The stage-facing API of per-head tops (heads[].top: own), independent of the run's pipeline.
+ * The trunk has run once for all heads ({@link TopInputs}: image maps from the feature cache, or
+ * text token states from {@link dev.cerberus.trainer.features.TextTrunkCache}); each own-top
+ * head then gets a fresh copy of the same top file, fine-tuned on its own labelled rows (rows
+ * without its label unused) + the training outliers, and its pooled features for every set.
+ * Heads are tuned one after the other so at most one trainable copy is in memory.
+ *
+ * <p>Heads without an own top read {@link #frozenFeatures} (the top run once for all of them)
+ * or, with {@code backbone.fine_tune}, the {@link #tune} result of the decision head.
+ */
+public final class PerHeadTops {
+
+  private PerHeadTops() {}
+
+  /**
+   * Fine-tunes one copy of {@code topFile} per head, in list order.
+   *
+   * @return head name -> its tuned top, in list order
+   * @throws IOException when the top cannot be loaded or does not fit the trunk's output (one
+   *     line naming the file and {@code backbone.split.top}), or a top file cannot be written
+   */
+  public static Map<String, TunedTop> fineTune(Path topFile, TopInputs inputs,
+      List<HeadTopSpec> heads, TopSettings settings) throws IOException {
+    Map<String, TunedTop> out = new LinkedHashMap<>();
+    for (int i = 0; i < heads.size(); i++) {
+      HeadTopSpec h = heads.get(i);
+      if (out.containsKey(h.head())) throw new IllegalArgumentException("duplicate head " + h.head());
+      out.put(h.head(), tune(topFile, inputs, h, settings, settings.seed() + 1000L * (i + 1)));
+    }
+    return out;
+  }
+
+  /** One head's top (also usable for the shared fine-tuned top: pass the decision head). */
+  public static TunedTop tune(Path topFile, TopInputs inputs, HeadTopSpec head,
+      TopSettings settings, long seed) throws IOException {
+    TrunkOutputs train = inputs.train();
+    if (head.trainLabels().length != train.size() || head.valLabels().length != inputs.size(TopInputs.VAL)) {
+      throw new IllegalArgumentException(head.head() + ": " + head.trainLabels().length + "/"
+          + head.valLabels().length + " labels for " + train.size() + " train / "
+          + inputs.size(TopInputs.VAL) + " val rows");
+    }
+    int[] rows = HeadTopSpec.labelled(head.trainLabels());
+    if (rows.length == 0) {
+      throw new IllegalArgumentException("heads." + head.head() + ": top: own, but no training "
+          + "row has a label for this head");
+    }
+    int[] valRows = HeadTopSpec.labelled(head.valLabels());
+    TrunkOutputs outliers = head.outlierExposure() ? inputs.get(TopInputs.OUTLIERS_TRAIN) : null;
+    long t0 = System.nanoTime();
+    try (TrainableTop top = TrainableTop.load(topFile, train, settings.device())) {
+      settings.log().printf("fine-tuning an own top for '%s' (%s) on %d labelled rows and %d "
+          + "outliers (lambda %.2f), %d epochs%n", head.head(), topFile.getFileName(),
+          rows.length, outliers == null ? 0 : outliers.size(), head.fineTune().oeLambda(),
+          head.fineTune().epochs());
+      TopTraining t = new TopTraining(top, head.objective(), head.fineTune(), seed);
+      List<TunedTop.Epoch> history;
+      TunedTop.Linear probe;
+      try {
+        history = t.run(train, rows, pick(head.trainLabels(), rows), outliers,
+            inputs.get(TopInputs.VAL), valRows, pick(head.valLabels(), valRows),
+            inputs.get(TopInputs.OUTLIERS_VAL), head.head(), settings.log());
+        probe = t.linear();
+      } finally {
+        t.close();
+      }
+      Path file = settings.outDir().resolve("top-" + head.head() + ".pt");
+      top.write(file);
+      return new TunedTop(head.head(), file, features(top, inputs, settings), List.copyOf(history),
+          probe, (System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  /** The top as it is (frozen), run once over every set: the shared heads' features. */
+  public static Map<String, float[][]> frozenFeatures(Path topFile, TopInputs inputs,
+      TopSettings settings) throws IOException {
+    try (TrainableTop top = TrainableTop.load(topFile, inputs.train(), settings.device())) {
+      return features(top, inputs, settings);
+    }
+  }
+
+  private static Map<String, float[][]> features(TrainableTop top, TopInputs inputs,
+      TopSettings settings) {
+    Map<String, float[][]> f = new LinkedHashMap<>();
+    for (var e : inputs.sets().entrySet()) {
+      f.put(e.getKey(), top.features(e.getValue(), settings.featureBatchSize()));
+    }
+    return f;
+  }
+
+  private static int[] pick(int[] all, int[] rows) {
+    int[] r = new int[rows.length];
+    for (int i = 0; i < r.length; i++) r[i] = all[rows[i]];
+    return r;
+  }
+}

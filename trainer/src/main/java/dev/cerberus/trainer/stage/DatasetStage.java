@@ -1,0 +1,77 @@
+package dev.cerberus.trainer.stage;
+
+import dev.cerberus.trainer.config.TrainerConfig;
+import dev.cerberus.trainer.config.TrainerConfig.HeadSpec;
+import dev.cerberus.trainer.config.TrainerConfig.SourceSpec;
+import dev.cerberus.trainer.data.DataException;
+import dev.cerberus.trainer.data.Item;
+import dev.cerberus.trainer.data.Sample;
+import dev.cerberus.trainer.data.SourceReader;
+import dev.cerberus.trainer.data.Splits;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Stage 2, {@link RunPlan} -> {@link Datasets}: reads every source, splits train / val / test
+ * (seeded where the config gives no explicit set) and holds out part of the training outliers
+ * for validation. Everything here fails before the backbone is touched.
+ */
+public final class DatasetStage {
+
+  /** Fraction of the outlier set held out for validation (early stopping, fusion statistics). */
+  public static final double OUTLIER_VAL_FRACTION = 0.1;
+
+  private DatasetStage() {}
+
+  public static Datasets read(RunPlan plan, PrintStream log) {
+    TrainerConfig c = plan.config();
+    SourceReader reader = new SourceReader(plan.loaded().base(), plan.labelsByTask(),
+        "fail".equals(c.data().onEmptyLine()), c.seed());
+    Splits splits = Splits.of(reader.readLabelled(c.data().train()),
+        reader.readLabelled(c.data().val()), reader.readLabelled(c.data().test()),
+        c.data().valFraction(), c.data().testFraction(), c.seed());
+    for (HeadSpec h : c.heads()) {
+      if (splits.train().stream().noneMatch(s -> s.labels().containsKey(h.task()))) {
+        throw new DataException("head '" + h.name() + "': no labelled samples for task '"
+            + h.task() + "' in data.train");
+      }
+    }
+    List<Item> outliers = new ArrayList<>();
+    for (SourceSpec s : c.outliers()) {
+      outliers.addAll(reader.readUnlabelled(s));
+    }
+    Map<SetId, List<Sample>> sets = new LinkedHashMap<>();
+    sets.put(SetId.of(SetRole.TRAIN), splits.train());
+    sets.put(SetId.of(SetRole.VAL), splits.val());
+    sets.put(SetId.of(SetRole.TEST), splits.test());
+    List<List<Item>> held = holdOut(outliers, c.seed() + 1);
+    sets.put(SetId.of(SetRole.OUTLIERS_TRAIN), unlabelled(held.get(0)));
+    sets.put(SetId.of(SetRole.OUTLIERS_VAL), unlabelled(held.get(1)));
+    for (SourceSpec s : c.oodSets()) {
+      sets.put(SetId.ood(s.name()), unlabelled(reader.readUnlabelled(s)));
+    }
+    Datasets d = new Datasets(sets, reader.skippedEmptyLines());
+    log.printf("data: train %d, val %d, test %d, outliers %d, OOD sets %s (empty lines skipped: %d)%n",
+        splits.train().size(), splits.val().size(), splits.test().size(), outliers.size(),
+        d.oodSizes(), reader.skippedEmptyLines());
+    return d;
+  }
+
+  /** Seeded shuffle, then the first {@link #OUTLIER_VAL_FRACTION} is validation: [train, val]. */
+  static List<List<Item>> holdOut(List<Item> outliers, long seed) {
+    List<Item> shuffled = new ArrayList<>(outliers);
+    Collections.shuffle(shuffled, new Random(seed));
+    int nVal = (int) Math.round(shuffled.size() * OUTLIER_VAL_FRACTION);
+    return List.of(List.copyOf(shuffled.subList(nVal, shuffled.size())),
+        List.copyOf(shuffled.subList(0, nVal)));
+  }
+
+  private static List<Sample> unlabelled(List<Item> items) {
+    return items.stream().map(i -> new Sample(i, Map.of())).toList();
+  }
+}
