@@ -7,6 +7,7 @@ Each such MatMul is followed by an Add of a named bias (`...query.bias`), which 
 weight it is; the weight is transposed to nn.Linear's [out, in] layout.
 """
 import os
+import warnings
 from typing import Dict
 
 import numpy as np
@@ -35,7 +36,9 @@ def _load_graph(path: str):
     if not os.path.isfile(path):
         raise NotTheModel(f"{path}: no such file; expected the ONNX file of {EXPECTED}")
     try:
-        return onnx.load(path, load_external_data=False).graph
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # protobuf warns on some garbage before failing
+            return onnx.load(path, load_external_data=False).graph
     except Exception as e:  # protobuf raises several types on garbage input
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise NotTheModel(f"{path}: not an ONNX model ({first[:120]}); expected {EXPECTED}") from None
@@ -81,14 +84,15 @@ def read(path: str) -> Dict[str, torch.Tensor]:
     unexpected = sorted(set(named) - set(want))
     if unexpected:
         _fail(path, f"unexpected weight {unexpected[0]}" + (f" (+{len(unexpected) - 1} more)" if len(unexpected) > 1 else ""))
+    # shapes before completeness: a wider BERT with the same names says "hidden 768" at once
+    for k, shape in want.items():
+        if k in named and tuple(named[k].shape) != shape:
+            _fail(path, f"{k} has shape {list(named[k].shape)}, not {list(shape)}")
+        if k in named and named[k].dtype != np.float32:
+            _fail(path, f"{k} is {named[k].dtype}, not float32")
     missing = [k for k in want if k not in named]
     if missing:
         _fail(path, f"missing weight {missing[0]}" + (f" (+{len(missing) - 1} more)" if len(missing) > 1 else ""))
-    for k, shape in want.items():
-        if tuple(named[k].shape) != shape:
-            _fail(path, f"{k} has shape {list(named[k].shape)}, not {list(shape)}")
-        if named[k].dtype != np.float32:
-            _fail(path, f"{k} is {named[k].dtype}, not float32")
     erf = sum(1 for n in graph.node if n.op_type == "Erf")
     if erf != bert.LAYERS:
         _fail(path, f"{erf} Erf nodes, not one exact GELU per layer")
