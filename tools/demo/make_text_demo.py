@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Builds a text demo bundle on all-MiniLM-L6-v2 (not committed: the backbone is 90 MB).
 
-  apt-get install -y wordnet-base
-  /usr/bin/python3 tools/demo/make_text_demo.py --minilm /work/shared/models/minilm --out /tmp/models/wordnet/1
+  tools/demo/make_text_demo.sh      (builds build/minilm and installs wordnet-base first), or:
+  /usr/bin/python3 tools/demo/make_text_demo.py --minilm build/minilm --out build/text-models/wordnet/1
 
 Data: WordNet 3.0 noun glosses (Debian `wordnet-base`, /usr/share/wordnet/data.noun); a gloss's
 topic is its synset's lexicographer file (noun.animal, noun.plant, ...). Heads:
