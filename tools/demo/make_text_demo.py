@@ -224,6 +224,9 @@ def main(argv=None):
     lic = "/usr/share/common-licenses/Apache-2.0"
     if os.path.exists(lic):
         shutil.copyfile(lic, os.path.join(a.out, "LICENSE-weights"))
+    card = os.path.join(a.minilm, "README.md")  # the converter's model card (build/minilm)
+    if os.path.exists(card):
+        shutil.copyfile(card, os.path.join(a.out, "MODEL_CARD-backbone.md"))
     shutil.rmtree(os.path.join(a.out, "heads"), ignore_errors=True)
     hj = []
     for hd in heads:
