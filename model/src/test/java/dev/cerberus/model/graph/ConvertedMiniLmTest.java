@@ -41,7 +41,8 @@ import org.junit.jupiter.api.Test;
 class ConvertedMiniLmTest {
 
   private static final Path REPO = Path.of(System.getProperty("cerberus.repo.root", ".."));
-  private static final Path DIR = REPO.resolve("build/minilm");
+  /** -Dcerberus.minilm.dir=... checks another conversion (e.g. one built with --out). */
+  private static final Path DIR = Path.of(System.getProperty("cerberus.minilm.dir", REPO.resolve("build/minilm").toString()));
   private static final int[] BUCKETS = {16, 32, 64, 128};
   private static final float SPLIT_TOL = 1e-5f;
   private static final int HIDDEN = 384;
