@@ -19,7 +19,8 @@ def render(folder, info, checks, sha):
     return f"""# all-MiniLM-L6-v2 as TorchScript (backbone, trunk + top)
 
 Built by `tools/backbone/build-minilm.sh` (converter `tools/backbone/minilm/convert.py`).
-Rebuild with the same command; the outputs are deterministic for a given torch build.
+Rebuilding in the same folder with the same torch build gives the same bytes (the files
+record the converter's source path in their debug information).
 
 **Source.** Maven Central artifact
 `{info['artifact']}`, files
