@@ -64,7 +64,9 @@ public final class TrainerMain implements Callable<Integer> {
           return 2;
         }
         if (check) {
-          System.err.println(file + ": config is valid");
+          // everything the run checks before the backbone: config, paths, every data file
+          new TrainingRun(lc, System.err).check();
+          System.err.println(file + ": config and data are valid");
           continue;
         }
         new TrainingRun(lc, System.err).run();

@@ -42,6 +42,14 @@ public final class TrainingRun {
     this.log = log;
   }
 
+  /**
+   * The stages that need no backbone (config, datasets: every file read, every label checked),
+   * for {@code --check}; throws what the run would throw before extraction.
+   */
+  public Datasets check() {
+    return DatasetStage.read(ConfigStage.plan(loaded), log);
+  }
+
   /** Runs every stage and returns the bundle folder. */
   public Path run() throws IOException {
     long t0 = System.nanoTime();

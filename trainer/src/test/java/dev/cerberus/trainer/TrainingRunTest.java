@@ -278,6 +278,31 @@ public class TrainingRunTest {
   }
 
   @Test
+  void checkReadsTheDataAndRefusesADeclaredLabelWithoutTrainingSamples() throws IOException {
+    Files.writeString(dir.resolve("purple.yaml"), CONFIG.replace("labels: [red, green, blue]",
+        "labels: [red, green, blue, purple]"));
+    PrintStream saved = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int bad;
+    int good;
+    try {
+      System.setErr(new PrintStream(err, true));
+      bad = new picocli.CommandLine(new TrainerMain()).execute("--check",
+          dir.resolve("purple.yaml").toString());
+      good = new picocli.CommandLine(new TrainerMain()).execute("--check",
+          dir.resolve("tiny.yaml").toString());
+    } finally {
+      System.setErr(saved);
+    }
+    assertThat(bad).isEqualTo(2);
+    assertThat(err.toString()).contains(
+        "error: heads[0] (colour).labels: 'purple' has no training sample in data.train");
+    assertThat(err.toString()).doesNotContain("\tat ");
+    assertThat(good).isZero();
+    assertThat(err.toString()).contains("tiny.yaml: config and data are valid");
+  }
+
+  @Test
   void backboneWidthNotFittingTheHeadsIsAClearError() throws IOException {
     Files.writeString(dir.resolve("wide.yaml"), CONFIG.replace("feature_size: 8", "feature_size: 12"));
     assertThatThrownBy(() -> new TrainingRun(ConfigLoader.load(dir.resolve("wide.yaml")),
