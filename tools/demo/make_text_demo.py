@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Builds a text demo bundle on all-MiniLM-L6-v2 (not committed: the backbone is 90 MB).
 
-  apt-get install -y wordnet-base
-  /usr/bin/python3 tools/demo/make_text_demo.py --minilm /work/shared/models/minilm --out /tmp/models/wordnet/1
+  tools/demo/make_text_demo.sh      (builds build/minilm and installs wordnet-base first), or:
+  /usr/bin/python3 tools/demo/make_text_demo.py --minilm build/minilm --out build/text-models/wordnet/1
 
 Data: WordNet 3.0 noun glosses (Debian `wordnet-base`, /usr/share/wordnet/data.noun); a gloss's
 topic is its synset's lexicographer file (noun.animal, noun.plant, ...). Heads:
@@ -23,7 +23,6 @@ import os
 import shutil
 import sys
 import time
-import unicodedata
 
 import numpy as np
 import torch
@@ -31,6 +30,8 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import make_demo_bundle as mdb  # noqa: E402  (fit_linear, Standardizer, metrics, npy writer)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "backbone", "minilm"))
+from wordpiece import WordPiece  # noqa: E402  (shared with the MiniLM converter's checks)
 
 REPO = os.path.dirname(os.path.dirname(HERE))
 WORDNET = "/usr/share/wordnet/data.noun"
@@ -43,94 +44,6 @@ BUCKETS = [16, 32, 64, 128]
 def log(m):
     print(m, file=sys.stderr, flush=True)
 
-
-# ----------------------------------------------------------------------------------------
-# BERT uncased WordPiece (BertNormalizer + BertPreTokenizer + WordPiece)
-
-class WordPiece:
-    def __init__(self, tokenizer_json):
-        t = json.load(open(tokenizer_json, encoding="utf-8"))
-        self.vocab = t["model"]["vocab"]
-        self.unk = self.vocab[t["model"].get("unk_token", "[UNK]")]
-        self.prefix = t["model"].get("continuing_subword_prefix", "##")
-        self.max_chars = t["model"].get("max_input_chars_per_word", 100)
-        self.cls, self.sep = self.vocab["[CLS]"], self.vocab["[SEP]"]
-
-    @staticmethod
-    def _is_punct(ch):
-        cp = ord(ch)
-        if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
-            return True
-        return unicodedata.category(ch).startswith("P")
-
-    @staticmethod
-    def _is_cjk(cp):
-        return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF
-                or 0x2A700 <= cp <= 0x2B73F or 0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF
-                or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
-
-    def normalize(self, text):
-        out = []
-        for ch in text:
-            cp = ord(ch)
-            if cp == 0 or cp == 0xFFFD:
-                continue
-            cat = unicodedata.category(ch)
-            if ch in "\t\n\r" or cat == "Zs":
-                out.append(" ")
-                continue
-            if cat in ("Cc", "Cf"):
-                continue
-            if self._is_cjk(cp):
-                out.append(f" {ch} ")
-                continue
-            out.append(ch)
-        s = "".join(out).lower()
-        s = unicodedata.normalize("NFD", s)
-        return "".join(c for c in s if unicodedata.category(c) != "Mn")
-
-    def pre_tokenize(self, text):
-        words = []
-        for chunk in text.split():
-            cur = ""
-            for ch in chunk:
-                if self._is_punct(ch):
-                    if cur:
-                        words.append(cur)
-                        cur = ""
-                    words.append(ch)
-                else:
-                    cur += ch
-            if cur:
-                words.append(cur)
-        return words
-
-    def word_ids(self, word):
-        if len(word) > self.max_chars:
-            return [self.unk]
-        ids, start = [], 0
-        while start < len(word):
-            end, found = len(word), None
-            while start < end:
-                piece = word[start:end] if start == 0 else self.prefix + word[start:end]
-                if piece in self.vocab:
-                    found = self.vocab[piece]
-                    break
-                end -= 1
-            if found is None:
-                return [self.unk]
-            ids.append(found)
-            start = end
-        return ids
-
-    def encode(self, text, max_tokens=MAX_TOKENS):
-        ids = []
-        for w in self.pre_tokenize(self.normalize(text)):
-            ids.extend(self.word_ids(w))
-        return [self.cls] + ids[:max_tokens - 2] + [self.sep]
-
-
-# ----------------------------------------------------------------------------------------
 
 def read_glosses(path=WORDNET):
     """(lexfile number, definition) of every noun synset; the definition is the gloss up to
@@ -178,7 +91,7 @@ def embed(backbone, tok, texts, batch, what):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--minilm", required=True, help="folder with backbone.pt, tokenizer.json, reference.json")
+    p.add_argument("--minilm", required=True, help="folder with backbone.pt and tokenizer.json (e.g. build/minilm)")
     p.add_argument("--out", required=True, help="bundle folder, e.g. /tmp/models/wordnet/1")
     p.add_argument("--name", default="wordnet")
     p.add_argument("--wordnet", default=WORDNET)
@@ -195,7 +108,11 @@ def main(argv=None):
 
     tok_path = os.path.join(a.minilm, "tokenizer.json")
     tok = WordPiece(tok_path)
-    ref = json.load(open(os.path.join(a.minilm, "reference.json")))
+    # the reference ids travel with the repository, so a converted build/minilm is checked too
+    ref_path = os.path.join(a.minilm, "reference.json")
+    if not os.path.exists(ref_path):
+        ref_path = os.path.join(REPO, "tools", "backbone", "minilm", "reference.json")
+    ref = json.load(open(ref_path))
     for s in ref["sentences"]:
         got = tok.encode(s["text"])
         if got != s["input_ids"]:
@@ -307,6 +224,9 @@ def main(argv=None):
     lic = "/usr/share/common-licenses/Apache-2.0"
     if os.path.exists(lic):
         shutil.copyfile(lic, os.path.join(a.out, "LICENSE-weights"))
+    card = os.path.join(a.minilm, "README.md")  # the converter's model card (build/minilm)
+    if os.path.exists(card):
+        shutil.copyfile(card, os.path.join(a.out, "MODEL_CARD-backbone.md"))
     shutil.rmtree(os.path.join(a.out, "heads"), ignore_errors=True)
     hj = []
     for hd in heads:

@@ -9,5 +9,18 @@ import java.util.List;
  * @param label the most probable label
  * @param labels all labels, in the head's order
  * @param probabilities one per label, same order (binary heads: [1 - p, p])
+ * @param ownUnknown the verdict of the head's own unknown policy; null when the head has none
  */
-public record HeadPrediction(String head, String label, List<String> labels, float[] probabilities) {}
+public record HeadPrediction(
+    String head, String label, List<String> labels, float[] probabilities, HeadUnknown ownUnknown) {
+
+  /** A head without its own unknown policy. */
+  public HeadPrediction(String head, String label, List<String> labels, float[] probabilities) {
+    this(head, label, labels, probabilities, null);
+  }
+
+  /** True when the head carries its own unknown policy (then {@link #ownUnknown} is set). */
+  public boolean hasOwnPolicy() {
+    return ownUnknown != null;
+  }
+}

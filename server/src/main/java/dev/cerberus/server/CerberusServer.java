@@ -4,6 +4,7 @@ import dev.cerberus.model.ServableModel;
 import dev.cerberus.server.grpc.ClassifierService;
 import dev.cerberus.server.grpc.TokenAuthInterceptor;
 import dev.cerberus.server.inference.ModelRepository;
+import dev.cerberus.server.grpc.MalformedRequests;
 import dev.cerberus.server.metrics.MetricsInterceptor;
 import dev.cerberus.server.metrics.ServerMetrics;
 import dev.cerberus.server.oip.OipInferenceService;
@@ -117,7 +118,8 @@ public final class CerberusServer implements AutoCloseable {
     services.add(ProtoReflectionServiceV1.newInstance().bindService());
     services.add(health.getHealthService().bindService()); // auth lets health through
     for (ServerServiceDefinition s : services) {
-      builder.addService(auth == null ? s : ServerInterceptors.intercept(s, auth));
+      ServerServiceDefinition guarded = MalformedRequests.guard(s);
+      builder.addService(auth == null ? guarded : ServerInterceptors.intercept(guarded, auth));
     }
     Server server = builder.build();
     try {

@@ -55,7 +55,7 @@ public final class TrainerMain implements Callable<Integer> {
           lc = new LoadedConfig(lc.file(), lc.base(), new TrainerConfig(x.name(), x.version(),
               x.description(), x.seed(), output.toAbsolutePath().toString(), x.cacheDir(),
               x.backbone(), x.input(), x.data(), x.heads(), x.gate(), x.outliers(), x.oodSets(),
-              x.ood(), x.training()));
+              x.ood(), x.training(), x.weakSupervision()));
         }
         Path out = lc.resolve(lc.config().output());
         if (Files.exists(out.resolve("bundle.json")) && !force && !check) {
@@ -64,7 +64,9 @@ public final class TrainerMain implements Callable<Integer> {
           return 2;
         }
         if (check) {
-          System.err.println(file + ": config is valid");
+          // everything the run checks before the backbone: config, paths, every data file
+          new TrainingRun(lc, System.err).check();
+          System.err.println(file + ": config and data are valid");
           continue;
         }
         new TrainingRun(lc, System.err).run();

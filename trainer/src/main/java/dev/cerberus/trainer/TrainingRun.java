@@ -52,6 +52,14 @@ public final class TrainingRun {
    */
   public record Result(Path bundle, HeadFeatures features, HeadLogits logits, OodScores scores) {}
 
+  /**
+   * The stages that need no backbone (config, datasets: every file read, every label checked),
+   * for {@code --check}; throws what the run would throw before extraction.
+   */
+  public Datasets check() {
+    return DatasetStage.read(ConfigStage.plan(loaded), log);
+  }
+
   /** Runs every stage and returns the bundle folder. */
   public Path run() throws IOException {
     return runAll().bundle();
@@ -67,7 +75,8 @@ public final class TrainingRun {
     try {
       TrainedHeads heads = HeadStage.train(plan, tops.features(), log);
       HeadLogits logits = HeadLogits.of(heads, tops.features());
-      OodScores scores = OodStage.fit(plan, heads, tops.features(), logits, log);
+      OodScores scores = OodStage.fit(plan, heads,
+          tops.forUnknownPolicy(plan.decisionHead().name()), logits, log);
       var ood = plan.config().ood();
       Calibration cal = CalibrationStage.calibrate(scores, ood.serve(), ood.targetTpr());
       Evaluation eval = EvaluationStage.evaluate(plan, heads, tops.features(), logits, scores,

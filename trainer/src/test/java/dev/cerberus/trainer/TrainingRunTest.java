@@ -250,6 +250,59 @@ public class TrainingRunTest {
   }
 
   @Test
+  void weakSupervisionCrossLabelsTheOtherTasksRowsAndTrainsAgain() throws IOException {
+    // every training row carries one task's label (colour or brightness): with cross-labelling
+    // each head also learns from the rows of the other task, labelled by the first training
+    String cfg = CONFIG.replace("output: out/tiny/3", "output: out/weak")
+        + "weak_supervision: {mode: hard, threshold: 0.8, confidence_weighting: true}\n";
+    Files.writeString(dir.resolve("weak.yaml"), cfg);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    Path weak = new TrainingRun(ConfigLoader.load(dir.resolve("weak.yaml")),
+        new PrintStream(log)).run();
+    assertThat(log.toString()).contains("weak supervision colour").contains("weak supervision bright");
+    JsonNode ws = new ObjectMapper().readTree(weak.resolve("metrics.json").toFile())
+        .path("training").path("weak_supervision");
+    assertThat(ws).hasSize(3); // colour, bright, and the gate (left as it is)
+    for (int h = 0; h < 2; h++) {
+      JsonNode r = ws.get(h);
+      assertThat(r.path("real").asInt()).as(r.toString()).isBetween(100, 140);
+      assertThat(r.path("pseudo").asInt()).as(r.toString()).isGreaterThan(30);
+      assertThat(r.path("real").asInt() + r.path("pseudo").asInt()).isLessThanOrEqualTo(240);
+    }
+    assertThat(ws.get(2).path("pseudo").asInt()).isZero();
+    // a second training on other labels: other weights than the masked-only bundle's
+    assertThat(Files.readAllBytes(weak.resolve("heads/colour/0.weight.npy")))
+        .isNotEqualTo(Files.readAllBytes(bundle.resolve("heads/colour/0.weight.npy")));
+    JsonNode heads = new ObjectMapper().readTree(weak.resolve("metrics.json").toFile()).path("heads");
+    assertThat(heads.get(0).path("accuracy").asDouble()).isGreaterThan(0.8);
+  }
+
+  @Test
+  void checkReadsTheDataAndRefusesADeclaredLabelWithoutTrainingSamples() throws IOException {
+    Files.writeString(dir.resolve("purple.yaml"), CONFIG.replace("labels: [red, green, blue]",
+        "labels: [red, green, blue, purple]"));
+    PrintStream saved = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int bad;
+    int good;
+    try {
+      System.setErr(new PrintStream(err, true));
+      bad = new picocli.CommandLine(new TrainerMain()).execute("--check",
+          dir.resolve("purple.yaml").toString());
+      good = new picocli.CommandLine(new TrainerMain()).execute("--check",
+          dir.resolve("tiny.yaml").toString());
+    } finally {
+      System.setErr(saved);
+    }
+    assertThat(bad).isEqualTo(2);
+    assertThat(err.toString()).contains(
+        "error: heads[0] (colour).labels: 'purple' has no training sample in data.train");
+    assertThat(err.toString()).doesNotContain("\tat ");
+    assertThat(good).isZero();
+    assertThat(err.toString()).contains("tiny.yaml: config and data are valid");
+  }
+
+  @Test
   void backboneWidthNotFittingTheHeadsIsAClearError() throws IOException {
     Files.writeString(dir.resolve("wide.yaml"), CONFIG.replace("feature_size: 8", "feature_size: 12"));
     assertThatThrownBy(() -> new TrainingRun(ConfigLoader.load(dir.resolve("wide.yaml")),

@@ -8,6 +8,7 @@ import dev.cerberus.proto.v1.ClassifyStreamResponse;
 import dev.cerberus.proto.v1.GetModelRequest;
 import dev.cerberus.proto.v1.HeadInfo;
 import dev.cerberus.proto.v1.HeadPrediction;
+import dev.cerberus.proto.v1.HeadUnknown;
 import dev.cerberus.proto.v1.InputSpec;
 import dev.cerberus.proto.v1.Item;
 import dev.cerberus.proto.v1.ItemError;
@@ -170,6 +171,10 @@ public class FakeClassifier extends ClassifierGrpc.ClassifierImplBase {
             .setImageHeight(224))
         .addHeads(HeadInfo.newBuilder().setName("category").setKind("multiclass")
             .addLabels("Trouser").addLabels("Bag"))
+        .addHeads(HeadInfo.newBuilder().setName("is-bag").setKind("binary")
+            .addLabels("base").addLabels("bag").setBaseLabel("base")
+            .setUnknownPolicy(UnknownPolicyInfo.newBuilder().setMethod("knn")
+                .setDecisionHead("is-bag").setThreshold(0.25f)))
         .setUnknownPolicy(UnknownPolicyInfo.newBuilder().setMethod("max_softmax")
             .setDecisionHead("category").setThreshold(0.5f).setCalibratedTpr(0.95f))
         .setStats(ModelStats.newBuilder().setForwardPasses(3).setItems(7))
@@ -190,6 +195,17 @@ public class FakeClassifier extends ClassifierGrpc.ClassifierImplBase {
           .setMessage("queue full")).build();
     }
     boolean unknown = content.equals("???");
+    if (content.equals("per-head")) {
+      // a model whose heads carry their own unknown policies: is-bag rejects, is-shoe accepts
+      return r.setPrediction(Prediction.newBuilder().setDecision("base").setOodMethod("none")
+          .addHeads(HeadPrediction.newBuilder().setHead("is-bag").setLabel("base")
+              .setOwnUnknown(HeadUnknown.newBuilder().setUnknown(true).setOodScore(0.5f)
+                  .setOodMethod("knn").setThreshold(0.25f)))
+          .addHeads(HeadPrediction.newBuilder().setHead("is-shoe").setLabel("shoe")
+              .setOwnUnknown(HeadUnknown.newBuilder().setUnknown(false).setOodScore(0.125f)
+                  .setOodMethod("knn").setThreshold(0.25f)))
+          .addAcceptedHeads("is-shoe")).build();
+    }
     return r.setPrediction(Prediction.newBuilder()
         .setDecision(unknown ? "unknown" : content).setUnknown(unknown)
         .setOodScore(unknown ? 0.75f : 0.25f).setOodMethod("max_softmax").setThreshold(0.5f)

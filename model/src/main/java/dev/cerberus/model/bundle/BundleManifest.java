@@ -134,15 +134,39 @@ public record BundleManifest(
   /** {@code backbone.split}: {@code top(trunk(x)) == backbone(x)}. */
   public record SplitSpec(String trunk, String top) {}
 
-  /** One head: dense layers from the features to its logits. */
+  /**
+   * One head: dense layers from the features to its logits; {@code unknown} (optional, null when
+   * absent) is the head's own unknown policy, scored on this head's features and logits.
+   */
   public record HeadSpec(
-      String name, String kind, List<String> labels, List<LayerSpec> layers, String top) {
+      String name,
+      String kind,
+      List<String> labels,
+      List<LayerSpec> layers,
+      String top,
+      UnknownPolicy unknown) {
     public static final String MULTICLASS = "multiclass";
     public static final String BINARY = "binary";
 
     public HeadSpec {
       labels = labels == null ? List.of() : List.copyOf(labels);
       layers = layers == null ? List.of() : List.copyOf(layers);
+    }
+
+    /** A head without its own unknown policy (the form every writer used before heads[].unknown). */
+    public HeadSpec(String name, String kind, List<String> labels, List<LayerSpec> layers, String top) {
+      this(name, kind, labels, layers, top, null);
+    }
+
+    /** This head with {@code policy} as its own unknown policy (null: none). */
+    public HeadSpec withUnknown(UnknownPolicy policy) {
+      return new HeadSpec(name, kind, labels, layers, top, policy);
+    }
+
+    /** True when the head carries its own unknown policy. */
+    @JsonIgnore
+    public boolean hasOwnPolicy() {
+      return unknown != null;
     }
 
     /** Width of the head's last layer: K for multiclass, 1 for binary. */
@@ -210,6 +234,28 @@ public record BundleManifest(
     @JsonIgnore
     public int kOrDefault() {
       return k == null ? 10 : k;
+    }
+
+    /** Every statistics file this policy names (fusion parts included), in field order. */
+    @JsonIgnore
+    public List<String> files() {
+      List<String> out = new java.util.ArrayList<>();
+      for (String f : java.util.Arrays.asList(means, precision, bank)) if (f != null) out.add(f);
+      if (scores != null) scores.forEach(s -> out.addAll(s.files()));
+      return out;
+    }
+
+    /**
+     * This policy as a head's own policy: {@code head} dropped (it is the owning head) and every
+     * statistics path mapped by {@code rename} (the merger moves files under the head's folder).
+     */
+    public UnknownPolicy asHeadPolicy(java.util.function.UnaryOperator<String> rename) {
+      List<UnknownPolicy> parts =
+          scores == null ? null : scores.stream().map(s -> s.asHeadPolicy(rename)).toList();
+      return new UnknownPolicy(method, null, threshold, calibratedTpr, temperature, gateHead,
+          means == null ? null : rename.apply(means),
+          precision == null ? null : rename.apply(precision),
+          bank == null ? null : rename.apply(bank), k, parts, weight, mean, std);
     }
   }
 }

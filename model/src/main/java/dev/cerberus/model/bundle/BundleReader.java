@@ -84,7 +84,14 @@ public final class BundleReader {
     int features = m.backbone().featureSize() * (m.flipFeatures() ? 2 : 1);
     List<List<DenseLayer>> heads = checkHeads(m, features);
     Map<String, Npy.Array> ood = new LinkedHashMap<>();
-    checkUnknown(m, m.unknown(), "unknown", features, ood, true);
+    checkUnknown(m, m.unknown(), "unknown", features, ood, true, null);
+    for (int h = 0; h < m.heads().size(); h++) {
+      HeadSpec head = m.heads().get(h);
+      if (head.hasOwnPolicy()) {
+        String at = "heads[" + h + "] (" + head.name() + ").unknown";
+        checkUnknown(m, head.unknown(), at, features, ood, true, head.name());
+      }
+    }
     return new Bundle(dir, m, List.copyOf(heads), Map.copyOf(ood));
   }
 
@@ -263,13 +270,18 @@ public final class BundleReader {
     return all;
   }
 
+  /**
+   * The top-level policy, a head's own policy ({@code owner} = its name), or ({@code topLevel}
+   * false) a fusion part.
+   */
   private void checkUnknown(
       BundleManifest m,
       UnknownPolicy u,
       String at,
       int features,
       Map<String, Npy.Array> arrays,
-      boolean topLevel)
+      boolean topLevel,
+      String owner)
       throws BundleException {
     String method = u.method().toLowerCase(Locale.ROOT);
     if (!UnknownPolicy.METHODS.contains(method)) {
@@ -279,6 +291,11 @@ public final class BundleReader {
     if (topLevel) {
       if (u.head() != null && m.headIndex(u.head()) < 0) {
         fail(at + ".head", "names no head ('" + u.head() + "')");
+      }
+      // a head's own policy scores that head: naming another one would be a second meaning
+      if (owner != null && u.head() != null && !u.head().equals(owner)) {
+        fail(at + ".head", "'" + u.head() + "' must be absent or '" + owner
+            + "' (a head's own policy scores that head)");
       }
       if (!method.equals(UnknownPolicy.NONE) && u.threshold() == null) {
         fail(at + ".threshold", "is required for method " + method);
@@ -330,7 +347,7 @@ public final class BundleReader {
           if (s.weight() == null) fail(sat + ".weight", "is required");
           if (s.mean() == null) fail(sat + ".mean", "is required");
           if (s.std() == null || !(s.std() > 0)) fail(sat + ".std", "is required and > 0");
-          checkUnknown(m, s, sat, features, arrays, false);
+          checkUnknown(m, s, sat, features, arrays, false, owner);
         }
       }
       default -> {}

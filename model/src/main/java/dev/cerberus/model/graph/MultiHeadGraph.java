@@ -21,8 +21,6 @@ import dev.cerberus.model.input.InputPreprocessor;
 import dev.cerberus.model.input.InputRejectedException;
 import dev.cerberus.model.input.ModelInput;
 import dev.cerberus.model.input.PreparedInput;
-import dev.cerberus.model.ood.OodScorer;
-import dev.cerberus.model.ood.OodScorers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,15 +46,9 @@ public final class MultiHeadGraph implements ServableModel {
   private final BatchTensors tensors;
   private final Backbone backbone;
   private final List<FusedHeads> sources; // index = feature source, null when no head reads it
-  private final OodScorer scorer;
-  private final boolean oodNeedsFeatures;
+  private final UnknownPolicies policies;
+  private final boolean[] copyFeatures; // per feature source: scored by an unknown policy
   private final int decisionHead;
-  // the feature source of the decision head (0 shared, 1.. own tops): the unknown policy's
-  // feature scores (mahalanobis, knn) read the features the decision head reads, which is
-  // where the trainer fits their statistics
-  private final int oodSource;
-  private final float threshold;
-  private final String method;
   private volatile NDManager lastBatchManager; // for tests: must be closed after forward()
 
   private MultiHeadGraph(
@@ -64,23 +56,18 @@ public final class MultiHeadGraph implements ServableModel {
       NDManager manager,
       InputPreprocessor preprocessor,
       Backbone backbone,
-      List<FusedHeads> sources) {
+      List<FusedHeads> sources,
+      int[] sourceOf) {
     this.bundle = bundle;
     this.manager = manager;
     this.preprocessor = preprocessor;
     this.tensors = new BatchTensors(bundle.manifest().input(), bundle.manifest().flipFeatures());
     this.backbone = backbone;
     this.sources = sources;
-    BundleManifest.UnknownPolicy policy = bundle.manifest().unknown();
-    this.scorer = OodScorers.fromBundle(bundle);
-    this.oodNeedsFeatures = OodScorers.needsFeatures(policy);
+    this.policies = new UnknownPolicies(bundle, sourceOf);
+    this.copyFeatures = new boolean[sources.size()];
+    for (int s = 0; s < copyFeatures.length; s++) copyFeatures[s] = policies.needsFeatures(s);
     this.decisionHead = bundle.decisionHeadIndex();
-    this.oodSource = sourceOf(bundle.manifest())[decisionHead];
-    this.method = policy.method();
-    this.threshold =
-        policy.threshold() == null || BundleManifest.UnknownPolicy.NONE.equals(method)
-            ? 0f
-            : policy.threshold().floatValue();
   }
 
   /** Reads, validates, loads and warms up a bundle. */
@@ -88,10 +75,22 @@ public final class MultiHeadGraph implements ServableModel {
     Bundle bundle = BundleReader.read(bundleDir);
     BundleManifest m = bundle.manifest();
     Device device = device(options.device());
-    int[] sourceOf = sourceOf(m);
+    // heads with their own top read from their own feature source (1..n); others from 0.
+    // Heads naming the same top file share its source (a merged bundle's copied source tops),
+    // so that top runs once per batch.
     List<String> ownTops = new ArrayList<>();
-    for (HeadSpec head : m.heads()) {
-      if (head.top() != null) ownTops.add(head.top());
+    int[] sourceOf = new int[m.heads().size()];
+    for (int h = 0; h < m.heads().size(); h++) {
+      HeadSpec head = m.heads().get(h);
+      if (head.top() != null) {
+        String file = bundle.resolve(head.top()).toString();
+        int known = ownTops.indexOf(file);
+        if (known < 0) {
+          ownTops.add(file);
+          known = ownTops.size() - 1;
+        }
+        sourceOf[h] = known + 1;
+      }
     }
     InputPreprocessor pre = InputPreprocessor.forSpec(m.input(), bundle.dir());
     Backbone backbone = null;
@@ -113,7 +112,7 @@ public final class MultiHeadGraph implements ServableModel {
                 ? null
                 : new FusedHeads(manager, idx.stream().mapToInt(i -> i).toArray(), layers));
       }
-      MultiHeadGraph graph = new MultiHeadGraph(bundle, manager, pre, backbone, sources);
+      MultiHeadGraph graph = new MultiHeadGraph(bundle, manager, pre, backbone, sources, sourceOf);
       graph.checkFeatureSizeAndWarmUp(options.warmUpBatchSizes());
       return graph;
     } catch (BundleException | RuntimeException e) {
@@ -124,16 +123,6 @@ public final class MultiHeadGraph implements ServableModel {
           ? be
           : new BundleException(bundleDir + ": cannot load: " + e.getMessage(), e);
     }
-  }
-
-  /** Heads with their own top read from their own feature source (1..n); others from 0. */
-  static int[] sourceOf(BundleManifest m) {
-    int[] sourceOf = new int[m.heads().size()];
-    int own = 0;
-    for (int h = 0; h < sourceOf.length; h++) {
-      if (m.heads().get(h).top() != null) sourceOf[h] = ++own;
-    }
-    return sourceOf;
   }
 
   /** "cpu", "gpu" or "gpu:N" ({@link GraphOptions#device()}); anything else is a load error. */
@@ -222,16 +211,15 @@ public final class MultiHeadGraph implements ServableModel {
     if (batch.isEmpty()) return List.of();
     int b = batch.size();
     float[][] logits = new float[bundle.manifest().heads().size()][];
-    float[] features = null;
+    float[][] features = new float[sources.size()][]; // per source, [B * F], where scored
     try (NDManager m = manager.newSubManager()) {
       lastBatchManager = m;
       NDList in = tensors.create(m, batch);
-      NDArray[] feats = backbone.run(in,
-          sources.get(0) != null || (oodNeedsFeatures && oodSource == 0));
+      NDArray[] feats = backbone.run(in, sources.get(0) != null || copyFeatures[0]);
       for (int s = 0; s < sources.size(); s++) {
         if (sources.get(s) != null) sources.get(s).logits(feats[s], b, logits);
+        if (copyFeatures[s]) features[s] = feats[s].toFloatArray();
       }
-      if (oodNeedsFeatures) features = feats[oodSource].toFloatArray();
     }
     return predictions(b, logits, features);
   }
@@ -255,26 +243,33 @@ public final class MultiHeadGraph implements ServableModel {
     return out;
   }
 
-  private List<ItemPrediction> predictions(int batch, float[][] logits, float[] features) {
+  private List<ItemPrediction> predictions(int batch, float[][] logits, float[][] features) {
     List<HeadSpec> heads = bundle.manifest().heads();
     int f = featureSize();
     List<ItemPrediction> out = new ArrayList<>(batch);
     float[][] itemLogits = new float[heads.size()][];
+    float[][] itemFeatures = new float[features.length][];
     for (int i = 0; i < batch; i++) {
+      for (int h = 0; h < heads.size(); h++) {
+        int k = heads.get(h).outputCount();
+        itemLogits[h] = Arrays.copyOfRange(logits[h], i * k, (i + 1) * k);
+      }
+      for (int s = 0; s < features.length; s++) {
+        itemFeatures[s] =
+            features[s] == null ? null : Arrays.copyOfRange(features[s], i * f, (i + 1) * f);
+      }
+      UnknownPolicies.Verdict v = policies.decide(itemFeatures, itemLogits);
       List<HeadPrediction> hp = new ArrayList<>(heads.size());
       for (int h = 0; h < heads.size(); h++) {
         HeadSpec head = heads.get(h);
-        int k = head.outputCount();
-        boolean binary = HeadSpec.BINARY.equals(head.kind());
-        itemLogits[h] = Arrays.copyOfRange(logits[h], i * k, (i + 1) * k);
-        float[] p = HeadMath.probabilities(binary, itemLogits[h], 0, k);
-        hp.add(new HeadPrediction(head.name(), head.labels().get(HeadMath.argmax(p)), head.labels(), p));
+        float[] p = HeadMath.probabilities(
+            HeadSpec.BINARY.equals(head.kind()), itemLogits[h], 0, head.outputCount());
+        hp.add(new HeadPrediction(
+            head.name(), head.labels().get(HeadMath.argmax(p)), head.labels(), p, v.heads()[h]));
       }
-      float[] fi = features == null ? null : Arrays.copyOfRange(features, i * f, (i + 1) * f);
-      float score = (float) scorer.score(fi, itemLogits);
-      boolean unknown = score > threshold;
-      String decision = unknown ? ItemPrediction.UNKNOWN : hp.get(decisionHead).label();
-      out.add(new ItemPrediction(decision, unknown, score, method, threshold, List.copyOf(hp)));
+      String decision = v.unknown() ? ItemPrediction.UNKNOWN : hp.get(decisionHead).label();
+      out.add(new ItemPrediction(decision, v.unknown(), v.top().oodScore(), v.top().oodMethod(),
+          v.top().threshold(), List.copyOf(hp)));
     }
     return out;
   }

@@ -20,6 +20,16 @@ public final class OodScorers {
   }
 
   /**
+   * The scorer of head {@code head}'s own policy ({@code heads[].unknown}): logit methods read
+   * that head's logits; feature methods read whatever features the caller passes for it (the
+   * head's own feature source).
+   */
+  public static OodScorer forHead(Bundle bundle, int head) {
+    BundleManifest m = bundle.manifest();
+    return fromPolicy(m, m.heads().get(head).unknown(), head, bundle.oodArrays());
+  }
+
+  /**
    * The scorer of one policy object.
    *
    * @param arrays the statistics named by the policy, keyed by their manifest path

@@ -1,6 +1,7 @@
 package dev.cerberus.server.grpc;
 
 import dev.cerberus.model.HeadPrediction;
+import dev.cerberus.model.HeadUnknown;
 import dev.cerberus.model.ItemPrediction;
 import dev.cerberus.model.bundle.BundleManifest;
 import dev.cerberus.model.bundle.BundleManifest.HeadSpec;
@@ -75,7 +76,8 @@ final class ProtoMapper {
         .setUnknown(p.unknown())
         .setOodScore(p.oodScore())
         .setOodMethod(p.oodMethod())
-        .setThreshold(p.threshold());
+        .setThreshold(p.threshold())
+        .addAllAcceptedHeads(p.acceptedHeads());
     List<HeadPrediction> all = p.heads();
     for (int h = 0; h < all.size(); h++) {
       if (!heads.includes(h)) {
@@ -89,6 +91,14 @@ final class ProtoMapper {
             .setLabel(head.labels().get(k))
             .setProbability(head.probabilities()[k]));
       }
+      if (head.hasOwnPolicy()) {
+        HeadUnknown own = head.ownUnknown();
+        hp.setOwnUnknown(dev.cerberus.proto.v1.HeadUnknown.newBuilder()
+            .setUnknown(own.unknown())
+            .setOodScore(own.oodScore())
+            .setOodMethod(own.oodMethod())
+            .setThreshold(own.threshold()));
+      }
       out.addHeads(hp);
     }
     return out.build();
@@ -101,6 +111,8 @@ final class ProtoMapper {
         .setInputKind(nullToEmpty(newest.input().kind()));
     versions.forEach(v -> out.addVersions(v.version()));
     newest.heads().forEach(h -> out.addHeads(h.name()));
+    newest.heads().stream().filter(HeadSpec::hasOwnPolicy)
+        .forEach(h -> out.addUnknownPolicyHeads(h.name()));
     return out.build();
   }
 
@@ -121,6 +133,9 @@ final class ProtoMapper {
           .setName(h.name()).setKind(nullToEmpty(h.kind())).addAllLabels(h.labels());
       if (HeadSpec.BINARY.equals(h.kind()) && !h.labels().isEmpty()) {
         head.setBaseLabel(h.labels().get(0));
+      }
+      if (h.hasOwnPolicy()) {
+        head.setUnknownPolicy(toPolicy(h.unknown(), h.name()));
       }
       out.addHeads(head);
     }
@@ -144,10 +159,14 @@ final class ProtoMapper {
   }
 
   private static UnknownPolicyInfo toPolicy(BundleManifest m) {
-    BundleManifest.UnknownPolicy p = m.unknown();
+    return toPolicy(m.unknown(), decisionHead(m));
+  }
+
+  /** A policy (top-level, or a head's own with {@code decisionHead} = that head). */
+  private static UnknownPolicyInfo toPolicy(BundleManifest.UnknownPolicy p, String decisionHead) {
     UnknownPolicyInfo.Builder out = UnknownPolicyInfo.newBuilder()
         .setMethod(p.method())
-        .setDecisionHead(decisionHead(m));
+        .setDecisionHead(decisionHead);
     if (p.threshold() != null) {
       out.setThreshold(p.threshold().floatValue());
     }

@@ -163,6 +163,10 @@ public final class ModelRepository implements AutoCloseable {
     }
   }
 
+  private static boolean visibleDir(Path p) {
+    return Files.isDirectory(p) && !p.getFileName().toString().startsWith(".");
+  }
+
   private static ServedModel find(Map<String, List<ServedModel>> in, String name, String version) {
     for (ServedModel m : in.getOrDefault(name, List.of())) {
       if (m.version().equals(version)) {
@@ -172,7 +176,12 @@ public final class ModelRepository implements AutoCloseable {
     return null;
   }
 
-  /** {@code <root>/<name>/<version>/} folders that hold a bundle.json, in a stable order. */
+  /**
+   * {@code <root>/<name>/<version>/} folders that hold a bundle.json, in a stable order. Names
+   * starting with '.' are skipped: writers (the trainer, merge, a careful copy) stage a bundle
+   * in a hidden sibling folder and rename it into place, and a half-written stage must never be
+   * taken for a version.
+   */
   private static List<Path> scan(Path root) {
     if (!Files.isDirectory(root)) {
       log.warn("model repository {} does not exist; serving no models", root.toAbsolutePath());
@@ -180,9 +189,10 @@ public final class ModelRepository implements AutoCloseable {
     }
     try (Stream<Path> names = Files.list(root)) {
       List<Path> out = new ArrayList<>();
-      for (Path nameDir : names.filter(Files::isDirectory).sorted().toList()) {
+      for (Path nameDir : names.filter(ModelRepository::visibleDir).sorted().toList()) {
         try (Stream<Path> versions = Files.list(nameDir)) {
-          versions.filter(v -> Files.isRegularFile(v.resolve("bundle.json"))).sorted()
+          versions.filter(ModelRepository::visibleDir)
+              .filter(v -> Files.isRegularFile(v.resolve("bundle.json"))).sorted()
               .forEach(out::add);
         }
       }

@@ -17,49 +17,68 @@ import dev.cerberus.proto.oip.ModelMetadataResponse.TensorMetadata;
 import io.grpc.StatusException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The output tensors of one model version: one FP32 [N, labels] tensor of probabilities per
- * head (named after the head, in bundle order), then {@code decision} (BYTES [N]),
- * {@code unknown} (BOOL [N]) and {@code ood_score} (FP32 [N]). Selects the ones a request asks
- * for and encodes predictions into them.
+ * head (named after the head, in bundle order); for each head with its own unknown policy
+ * {@code <head>_unknown} (BOOL [N]) and {@code <head>_ood_score} (FP32 [N]), in bundle order;
+ * then {@code decision} (BYTES [N]), {@code unknown} (BOOL [N], the overall verdict) and
+ * {@code ood_score} (FP32 [N]). Selects the ones a request asks for and encodes predictions
+ * into them.
  */
 final class OipOutputs {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** What an output tensor carries. */
+  private enum Kind { PROBABILITIES, HEAD_UNKNOWN, HEAD_OOD_SCORE, DECISION, UNKNOWN, OOD_SCORE }
+
+  /** One output: its kind and, for per-head kinds, the head's bundle index. */
+  private record Output(Kind kind, int head) {}
+
   private final String modelName;
   private final List<HeadSpec> heads;
-  private final List<String> names;
+  private final Map<String, Output> outputs; // in metadata order
 
   OipOutputs(String modelName, BundleManifest manifest) {
     this.modelName = modelName;
     this.heads = manifest.heads();
-    List<String> all = new ArrayList<>();
-    for (HeadSpec h : heads) all.add(h.name());
+    Map<String, Output> all = new LinkedHashMap<>();
+    for (int h = 0; h < heads.size(); h++) all.put(heads.get(h).name(), new Output(Kind.PROBABILITIES, h));
+    // A derived per-head name that equals a head's name keeps the head's probabilities.
+    for (int h = 0; h < heads.size(); h++) {
+      if (!heads.get(h).hasOwnPolicy()) continue;
+      String name = heads.get(h).name();
+      all.putIfAbsent(name + OipTensors.HEAD_UNKNOWN_SUFFIX, new Output(Kind.HEAD_UNKNOWN, h));
+      all.putIfAbsent(name + OipTensors.HEAD_OOD_SCORE_SUFFIX, new Output(Kind.HEAD_OOD_SCORE, h));
+    }
     // A head named like an item-level output would be ambiguous; the item-level one wins.
-    all.removeAll(OipTensors.ITEM_OUTPUTS);
-    all.addAll(OipTensors.ITEM_OUTPUTS);
-    this.names = List.copyOf(all);
+    all.keySet().removeAll(OipTensors.ITEM_OUTPUTS);
+    all.put(OipTensors.DECISION, new Output(Kind.DECISION, -1));
+    all.put(OipTensors.UNKNOWN, new Output(Kind.UNKNOWN, -1));
+    all.put(OipTensors.OOD_SCORE, new Output(Kind.OOD_SCORE, -1));
+    this.outputs = all;
   }
 
   /** Every output name, in the order ModelMetadata and an output-less request use. */
   List<String> names() {
-    return names;
+    return List.copyOf(outputs.keySet());
   }
 
   /** The outputs a request asks for, in its order; all of them when it names none. */
   List<String> select(ModelInferRequest request) throws StatusException {
-    if (request.getOutputsCount() == 0) return names;
+    if (request.getOutputsCount() == 0) return names();
     Set<String> chosen = new LinkedHashSet<>();
     for (InferRequestedOutputTensor out : request.getOutputsList()) {
-      if (!names.contains(out.getName())) {
+      if (!outputs.containsKey(out.getName())) {
         throw OipInvalidRequest.of(
             "unknown output '" + out.getName() + "'; model '" + modelName + "' has outputs "
-                + names);
+                + names());
       }
       if (!chosen.add(out.getName())) {
         throw OipInvalidRequest.of("output '" + out.getName() + "' is requested more than once");
@@ -70,13 +89,15 @@ final class OipOutputs {
 
   List<TensorMetadata> metadata() {
     List<TensorMetadata> out = new ArrayList<>();
-    for (String name : names) {
-      TensorMetadata.Builder t = TensorMetadata.newBuilder().setName(name).addShape(-1);
-      switch (name) {
-        case OipTensors.DECISION -> t.setDatatype(OipTensors.BYTES);
-        case OipTensors.UNKNOWN -> t.setDatatype(OipTensors.BOOL);
-        case OipTensors.OOD_SCORE -> t.setDatatype(OipTensors.FP32);
-        default -> t.setDatatype(OipTensors.FP32).addShape(head(name).labels().size());
+    for (var e : outputs.entrySet()) {
+      TensorMetadata.Builder t = TensorMetadata.newBuilder().setName(e.getKey()).addShape(-1);
+      Output o = e.getValue();
+      switch (o.kind()) {
+        case DECISION -> t.setDatatype(OipTensors.BYTES);
+        case UNKNOWN, HEAD_UNKNOWN -> t.setDatatype(OipTensors.BOOL);
+        case OOD_SCORE, HEAD_OOD_SCORE -> t.setDatatype(OipTensors.FP32);
+        case PROBABILITIES ->
+            t.setDatatype(OipTensors.FP32).addShape(heads.get(o.head()).labels().size());
       }
       out.add(t.build());
     }
@@ -93,8 +114,9 @@ final class OipOutputs {
     int n = predictions.size();
     for (String name : selected) {
       InferOutputTensor.Builder tensor = InferOutputTensor.newBuilder().setName(name).addShape(n);
-      switch (name) {
-        case OipTensors.DECISION -> {
+      Output o = outputs.get(name);
+      switch (o.kind()) {
+        case DECISION -> {
           List<ByteString> decisions = new ArrayList<>(n);
           for (ItemPrediction p : predictions) {
             decisions.add(ByteString.copyFrom(p.decision(), StandardCharsets.UTF_8));
@@ -103,9 +125,13 @@ final class OipOutputs {
           if (raw) response.addRawOutputContents(RawContents.encodeBytes(decisions));
           else tensor.setContents(InferTensorContents.newBuilder().addAllBytesContents(decisions));
         }
-        case OipTensors.UNKNOWN -> {
+        case UNKNOWN, HEAD_UNKNOWN -> {
           boolean[] unknown = new boolean[n];
-          for (int i = 0; i < n; i++) unknown[i] = predictions.get(i).unknown();
+          for (int i = 0; i < n; i++) {
+            ItemPrediction p = predictions.get(i);
+            unknown[i] = o.kind() == Kind.UNKNOWN
+                ? p.unknown() : p.heads().get(o.head()).ownUnknown().unknown();
+          }
           tensor.setDatatype(OipTensors.BOOL);
           if (raw) {
             response.addRawOutputContents(RawContents.encodeBool(unknown));
@@ -115,15 +141,19 @@ final class OipOutputs {
             tensor.setContents(c);
           }
         }
-        case OipTensors.OOD_SCORE -> {
+        case OOD_SCORE, HEAD_OOD_SCORE -> {
           float[] scores = new float[n];
-          for (int i = 0; i < n; i++) scores[i] = predictions.get(i).oodScore();
+          for (int i = 0; i < n; i++) {
+            ItemPrediction p = predictions.get(i);
+            scores[i] = o.kind() == Kind.OOD_SCORE
+                ? p.oodScore() : p.heads().get(o.head()).ownUnknown().oodScore();
+          }
           tensor.setDatatype(OipTensors.FP32);
           putFloats(tensor, scores, raw, response);
         }
-        default -> {
-          HeadSpec spec = head(name);
-          int headIndex = heads.indexOf(spec);
+        case PROBABILITIES -> {
+          HeadSpec spec = heads.get(o.head());
+          int headIndex = o.head();
           int width = spec.labels().size();
           float[] probabilities = new float[n * width];
           for (int i = 0; i < n; i++) {
@@ -151,13 +181,6 @@ final class OipOutputs {
       for (float v : values) c.addFp32Contents(v);
       tensor.setContents(c);
     }
-  }
-
-  private HeadSpec head(String name) {
-    for (HeadSpec h : heads) {
-      if (h.name().equals(name)) return h;
-    }
-    throw new IllegalArgumentException("no head " + name);
   }
 
   private static String labelsJson(HeadSpec head) {

@@ -16,6 +16,10 @@ final class OipTensors {
   static final String UNKNOWN = "unknown";
   /** Per item: the OOD score of the policy. */
   static final String OOD_SCORE = "ood_score";
+  /** Per item, for a head with its own unknown policy: {@code <head>_unknown}, BOOL. */
+  static final String HEAD_UNKNOWN_SUFFIX = "_unknown";
+  /** Per item, for a head with its own unknown policy: {@code <head>_ood_score}, FP32. */
+  static final String HEAD_OOD_SCORE_SUFFIX = "_ood_score";
   /** Item-level outputs, after the per-head outputs. */
   static final List<String> ITEM_OUTPUTS = List.of(DECISION, UNKNOWN, OOD_SCORE);
 

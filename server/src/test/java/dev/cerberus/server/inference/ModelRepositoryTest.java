@@ -72,6 +72,17 @@ class ModelRepositoryTest {
   }
 
   @Test
+  void hiddenStagingFoldersAreNeverTakenForVersionsOrModels() throws Exception {
+    TestInputs.installFixture("image", root, "shapes", "1");
+    // what BundleWriter.replacing and merge leave while they write: complete-looking bundles
+    TestInputs.installFixture("image", root, "shapes", ".2.tmp123");
+    TestInputs.installFixture("image", root, ".shapes.merging-1", "1");
+    ModelRepository repo = open();
+    assertThat(repo.describe()).isEqualTo("shapes[1]");
+    assertThat(repo.failures()).isEmpty();
+  }
+
+  @Test
   void lookupErrorsSayWhatExists() {
     TestInputs.installFixture("image", root, "shapes", "1");
     ModelRepository repo = open();

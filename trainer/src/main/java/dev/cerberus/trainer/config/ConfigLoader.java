@@ -292,8 +292,44 @@ public final class ConfigLoader {
     if (!Set.of("balanced", "none").contains(t.classWeighting())) {
       errors.add("training.class_weighting: balanced or none, got " + t.classWeighting());
     }
+    checkWeakSupervision(errors, c.weakSupervision(), names);
     if (!errors.isEmpty()) {
-      throw new ConfigException(f + ": invalid config:\n  - " + String.join("\n  - ", errors));
+      // one problem, one line (file, field, what is allowed); several, one line each
+      throw new ConfigException(errors.size() == 1 ? f + ": invalid config: " + errors.get(0)
+          : f + ": invalid config:\n  - " + String.join("\n  - ", errors));
+    }
+  }
+
+  private static void checkWeakSupervision(List<String> errors,
+      TrainerConfig.WeakSupervisionSpec w, Set<String> heads) {
+    if (w == null) {
+      return;
+    }
+    String at = "weak_supervision.";
+    if (!Set.of("hard", "soft").contains(w.mode())) {
+      errors.add(at + "mode: hard or soft, got " + w.mode());
+    } else if ("hard".equals(w.mode()) && w.threshold() != null
+        && !(w.threshold() > 0.5 && w.threshold() <= 1)) {
+      errors.add(at + "threshold: in (0.5, 1] (the least max-class probability that labels a "
+          + "row), got " + w.threshold());
+    } else if ("soft".equals(w.mode()) && w.threshold() != null) {
+      errors.add(at + "threshold: only for mode hard (soft uses every row's probabilities)");
+    }
+    if (w.sources() == null) {
+      return;
+    }
+    if (w.sources().isEmpty()) {
+      errors.add(at + "sources: at least one head (leave it out for all heads)");
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < w.sources().size(); i++) {
+      String s = w.sources().get(i);
+      if (!heads.contains(s)) {
+        errors.add(at + "sources[" + i + "]: no head named " + s + "; heads are "
+            + new TreeSet<>(heads));
+      } else if (!seen.add(s)) {
+        errors.add(at + "sources[" + i + "]: duplicate " + s);
+      }
     }
   }
 

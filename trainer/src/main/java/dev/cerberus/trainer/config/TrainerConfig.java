@@ -23,7 +23,8 @@ public record TrainerConfig(
     List<SourceSpec> outliers,
     List<SourceSpec> oodSets,
     OodSpec ood,
-    TrainingSpec training) {
+    TrainingSpec training,
+    WeakSupervisionSpec weakSupervision) {
 
   public TrainerConfig {
     version = version == null ? "1" : version;
@@ -36,6 +37,15 @@ public record TrainerConfig(
     ood = ood == null ? OodSpec.defaults() : ood;
     training = training == null ? TrainingSpec.defaults() : training;
     data = data == null ? new DataSpec(null, null, null, null, null, null, null) : data;
+  }
+
+  /** Without weak supervision (the shape of the config before {@code weak_supervision}). */
+  public TrainerConfig(String name, String version, String description, Long seed, String output,
+      String cacheDir, BackboneSpec backbone, InputSpec input, DataSpec data,
+      List<HeadSpec> heads, GateSpec gate, List<SourceSpec> outliers, List<SourceSpec> oodSets,
+      OodSpec ood, TrainingSpec training) {
+    this(name, version, description, seed, output, cacheDir, backbone, input, data, heads, gate,
+        outliers, oodSets, ood, training, null);
   }
 
   /**
@@ -311,6 +321,27 @@ public record TrainerConfig(
 
     static TrainingSpec defaults() {
       return new TrainingSpec(null, null, null, null, null, null, null);
+    }
+  }
+
+  /**
+   * Optional weak supervision (trainer.weak): after the masked-only training, each source head
+   * labels the in-distribution training rows it has no label for, and the heads are trained
+   * again on the union. Null = off.
+   *
+   * @param mode {@code hard} (the most probable class where confidence >= threshold) or
+   *     {@code soft} (the probabilities as targets)
+   * @param threshold hard mode only, in (0.5, 1]; null = 0.9 (set with soft: an error)
+   * @param confidenceWeighting weigh each pseudo-label by {@code 4 (p - 0.5)^2} (multiclass:
+   *     {@code ((K max p - 1)/(K - 1))^2}); default true
+   * @param sources heads whose predictions become their own pseudo-labels; null = all heads
+   */
+  public record WeakSupervisionSpec(String mode, Double threshold, Boolean confidenceWeighting,
+      List<String> sources) {
+    public WeakSupervisionSpec {
+      mode = mode == null ? "hard" : mode;
+      confidenceWeighting = confidenceWeighting == null ? Boolean.TRUE : confidenceWeighting;
+      sources = sources == null ? null : List.copyOf(sources);
     }
   }
 }

@@ -212,6 +212,10 @@ public final class SourceReader {
             continue; // explicit null = no label, same as absent
           }
           String label = e.getValue().asText();
+          if (e.getValue().isBoolean() && allowed.size() == 2 && !allowed.contains(label)) {
+            // a "base vs X" task labelled true/false: true is X (labels[1]), false the base
+            label = allowed.get(e.getValue().booleanValue() ? 1 : 0);
+          }
           if (!allowed.contains(label)) {
             throw new DataException(at + ": label '" + label + "' is not a label of task '"
                 + e.getKey() + "'; allowed " + allowed);

@@ -69,6 +69,10 @@ public final class MetricsJson {
     training.put("train_loss", r.history().trainLoss());
     training.put("val_loss", r.history().valLoss());
     training.put("seconds", r.history().seconds());
+    if (!r.weakSupervision().isEmpty()) {
+      // rows per head: real labels, pseudo-labels added by cross-labelling, still masked
+      training.put("weak_supervision", r.weakSupervision());
+    }
     m.put("training", training);
     m.put("extraction", r.extraction());
     m.put("seconds", r.seconds());

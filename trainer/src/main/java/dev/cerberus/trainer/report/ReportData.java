@@ -1,5 +1,6 @@
 package dev.cerberus.trainer.report;
 
+import dev.cerberus.trainer.weak.WeakSupervisionStage;
 import dev.cerberus.trainer.config.TrainerConfig;
 import dev.cerberus.trainer.train.TrainingHistory;
 import java.util.List;
@@ -22,7 +23,20 @@ public record ReportData(
     List<String> oodSets,
     List<String> trainingOutlierSources,
     Map<String, Integer> setSizes,
-    double seconds) {
+    double seconds,
+    List<WeakSupervisionStage.HeadReport> weakSupervision) {
+
+  /** A run without weak supervision. */
+  public ReportData(TrainerConfig config, String configFile, List<String> headNames,
+      List<HeadResult> heads, List<OodResult> ood, Map<String, Double> thresholds,
+      String servedMethod, double targetTpr, double servedValTpr, TrainingHistory history,
+      Map<String, Object> extraction, Map<String, Map<String, double[]>> scores,
+      List<String> oodSets, List<String> trainingOutlierSources, Map<String, Integer> setSizes,
+      double seconds) {
+    this(config, configFile, headNames, heads, ood, thresholds, servedMethod, targetTpr,
+        servedValTpr, history, extraction, scores, oodSets, trainingOutlierSources, setSizes,
+        seconds, List.of());
+  }
 
   /** Held-out test result of one head (the gate: ID test vs evaluation OOD sets). */
   public record HeadResult(String head, List<String> labels, int n, double accuracy,

@@ -35,10 +35,18 @@ public final class DatasetStage {
     Splits splits = Splits.of(reader.readLabelled(c.data().train()),
         reader.readLabelled(c.data().val()), reader.readLabelled(c.data().test()),
         c.data().valFraction(), c.data().testFraction(), c.seed());
-    for (HeadSpec h : c.heads()) {
+    for (int i = 0; i < c.heads().size(); i++) {
+      HeadSpec h = c.heads().get(i);
       if (splits.train().stream().noneMatch(s -> s.labels().containsKey(h.task()))) {
         throw new DataException("head '" + h.name() + "': no labelled samples for task '"
             + h.task() + "' in data.train");
+      }
+      // a declared class without a training sample cannot be learnt: say so before any work
+      for (String label : h.labels()) {
+        if (splits.train().stream().noneMatch(s -> label.equals(s.labels().get(h.task())))) {
+          throw new DataException("heads[" + i + "] (" + h.name() + ").labels: '" + label
+              + "' has no training sample in data.train (task '" + h.task() + "')");
+        }
       }
     }
     List<Item> outliers = new ArrayList<>();

@@ -13,6 +13,8 @@ import dev.cerberus.trainer.train.JointTrainer;
 import dev.cerberus.trainer.train.MaskedLoss;
 import dev.cerberus.trainer.train.TrainingSet;
 import dev.cerberus.trainer.train.TrainingSettings;
+import dev.cerberus.trainer.weak.WeakSupervisionSettings;
+import dev.cerberus.trainer.weak.WeakSupervisionStage;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,6 +49,7 @@ public final class HeadStage {
         features.samples(SetRole.OUTLIERS_TRAIN).size(), nSynthTrain);
     List<int[]> valLabels = taskLabels(plan, features.samples(SetRole.VAL),
         features.samples(SetRole.OUTLIERS_VAL).size(), nSynthVal);
+    List<float[][]> rawTrain = new ArrayList<>();
     List<double[][]> xTrain = new ArrayList<>();
     List<double[][]> xVal = new ArrayList<>();
     List<Standardisation> norms = new ArrayList<>();
@@ -65,6 +68,7 @@ public final class HeadStage {
       }
       Standardisation norm = Standardisation.fit(rows, used, tasks.get(t).sizes()[0]);
       norms.add(norm);
+      rawTrain.add(rows);
       xTrain.add(norm.apply(rows));
       xVal.add(norm.apply(rows(fs.get(SetRole.VAL), fs.get(SetRole.OUTLIERS_VAL), synth.get(t)[1])));
     }
@@ -83,11 +87,32 @@ public final class HeadStage {
         + "%d validation rows%n", tasks.size(), train.size(),
         features.samples(SetRole.OUTLIERS_TRAIN).size(), nSynthTrain, val.size());
     JointTrainer.Trained trained = new JointTrainer(settings, log).train(tasks, train, val);
+    List<List<DenseLayer>> layers = export(trained, norms);
+    if (c.weakSupervision() == null) {
+      return new TrainedHeads(tasks, layers, trained.history(), List.of());
+    }
+    // weak supervision: the masked-only heads label the rows they have no label for (as
+    // served: raw features through the exported layers), then a second joint training on the
+    // union; rows and standardisation are unchanged, only labels, targets and weights differ
+    List<String> names = c.heads().stream().map(HeadSpec::name).toList();
+    WeakSupervisionStage.Output weak = new WeakSupervisionStage(
+        WeakSupervisionSettings.from(c.weakSupervision(), names))
+        .run(new WeakSupervisionStage.Input(tasks, layers, rawTrain, train));
+    for (WeakSupervisionStage.HeadReport r : weak.heads()) {
+      log.printf("weak supervision %-12s real %d, pseudo %d (mean weight %.3f), masked %d%n",
+          r.head(), r.real(), r.pseudo(), r.meanPseudoWeight(), r.masked());
+    }
+    JointTrainer.Trained second = new JointTrainer(settings, log).train(tasks, weak.train(), val);
+    return new TrainedHeads(tasks, export(second, norms), second.history(), weak.heads());
+  }
+
+  private static List<List<DenseLayer>> export(JointTrainer.Trained trained,
+      List<Standardisation> norms) {
     List<List<DenseLayer>> layers = new ArrayList<>();
-    for (int t = 0; t < tasks.size(); t++) {
+    for (int t = 0; t < trained.nets().size(); t++) {
       layers.add(denseLayers(trained.nets().get(t), norms.get(t)));
     }
-    return new TrainedHeads(tasks, layers, trained.history());
+    return layers;
   }
 
   /** The config's heads, then the gate; each head's input width is its own rows' width. */

@@ -25,7 +25,8 @@ public final class OodStage {
       HeadLogits logits, PrintStream log) {
     TrainerConfig c = plan.config();
     int decision = plan.decisionIndex();
-    // feature-space methods read the rows the decision head reads
+    // feature-space methods read the rows given for the decision head (the shared top's when
+    // it has its own: Tops.forUnknownPolicy, as the server scores the top-level policy)
     FeatureSets rows = features.of(decision);
     FeatureSet train = rows.get(SetRole.TRAIN);
     OodFitter.Inputs in = new OodFitter.Inputs(plan.decisionHead().name(), decision,

@@ -72,7 +72,7 @@ public final class TopStage {
       features = features.withHead(e.getKey(),
           TrunkSets.withFeatures(sets, e.getValue().features()));
     }
-    return new Tops(features, shared.topFile(), shared.report(), own, work);
+    return new Tops(features, shared.topFile(), shared.report(), own, work, shared.sets());
   }
 
   /** Tokenises every set and runs the text trunk once over all of them. */

@@ -19,9 +19,10 @@ import java.util.stream.Stream;
  * @param fineTune what fine-tuning the shared top did, or null when it was not fine-tuned
  * @param ownTops head name -> its own fine-tuned top ({@code heads[].top: own}), config order
  * @param workDir temporary folder of the tuned top files, or null; the run deletes it
+ * @param shared every set's features from the shared top (the backbone's, when not split)
  */
 public record Tops(HeadFeatures features, Path topFile, FineTuneReport fineTune,
-    Map<String, TunedTop> ownTops, Path workDir) {
+    Map<String, TunedTop> ownTops, Path workDir, FeatureSets shared) {
 
   public Tops {
     ownTops = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(ownTops));
@@ -29,7 +30,17 @@ public record Tops(HeadFeatures features, Path topFile, FineTuneReport fineTune,
 
   /** Every head reads the backbone's rows as they are. */
   static Tops unsplit(HeadFeatures features) {
-    return new Tops(features, null, null, Map.of(), null);
+    return new Tops(features, null, null, Map.of(), null, features.of(0));
+  }
+
+  /**
+   * The rows the top-level unknown policy's feature methods (mahalanobis, knn) are fitted and
+   * scored on: the server scores that policy on the shared features, also when the decision
+   * head has its own top (docs/bundle.md), so the trainer fits it there too; the decision
+   * head's logits (max_softmax, energy) still come from its own top.
+   */
+  public HeadFeatures forUnknownPolicy(String decisionHead) {
+    return ownTops.containsKey(decisionHead) ? features.withHead(decisionHead, shared) : features;
   }
 
   /** metrics.json's {@code extraction.own_tops}: per head, its epochs and seconds. */

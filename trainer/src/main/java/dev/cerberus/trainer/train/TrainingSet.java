@@ -1,5 +1,6 @@
 package dev.cerberus.trainer.train;
 
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -7,9 +8,28 @@ import java.util.List;
  * deviation of the rows it trains on, so a head trained jointly sees exactly what it would see
  * alone), with, per head, a label index or {@link MaskedLoss#NO_LABEL}, and which rows are
  * outliers (and which of those were synthesised in feature space).
+ *
+ * <p>{@code targets} adds, per head, soft targets and sample weights (weak supervision); a head
+ * whose entry is {@link SoftTargets#NONE} trains exactly as with hard labels alone.
  */
 public record TrainingSet(List<double[][]> x, boolean[] outlier, boolean[] synthetic,
-    List<int[]> labels) {
+    List<int[]> labels, List<SoftTargets> targets) {
+
+  public TrainingSet {
+    targets = targets == null ? Collections.nCopies(labels.size(), SoftTargets.NONE)
+        : List.copyOf(targets);
+    if (targets.size() != labels.size()) {
+      throw new IllegalArgumentException("targets: one entry per head (" + labels.size()
+          + "), got " + targets.size());
+    }
+  }
+
+  /** Hard labels only (every head {@link SoftTargets#NONE}). */
+  public TrainingSet(List<double[][]> x, boolean[] outlier, boolean[] synthetic,
+      List<int[]> labels) {
+    this(x, outlier, synthetic, labels, null);
+  }
+
   public int size() {
     return outlier.length;
   }
@@ -22,5 +42,10 @@ public record TrainingSet(List<double[][]> x, boolean[] outlier, boolean[] synth
    */
   public boolean exposure(int row) {
     return outlier[row] && !synthetic[row];
+  }
+
+  /** The same rows and features with other labels and targets (the weak-supervision round). */
+  public TrainingSet withSupervision(List<int[]> newLabels, List<SoftTargets> newTargets) {
+    return new TrainingSet(x, outlier, synthetic, newLabels, newTargets);
   }
 }

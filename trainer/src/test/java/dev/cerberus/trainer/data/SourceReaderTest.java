@@ -45,6 +45,19 @@ class SourceReaderTest {
   }
 
   @Test
+  void jsonBooleansLabelABaseVsXTask() throws IOException {
+    // true = the positive label (labels[1]), false = the base (labels[0])
+    Files.writeString(dir.resolve("b.jsonl"), """
+        {"text": "a match", "labels": {"topic": true}}
+        {"text": "a recipe", "labels": {"topic": false}}
+        {"text": "a red ball", "labels": {"colour": "red"}}
+        """);
+    List<Sample> s = reader(false).readLabelled(List.of(jsonl("b.jsonl")));
+    assertThat(s.get(0).labels()).containsExactly(Map.entry("topic", "sport"));
+    assertThat(s.get(1).labels()).containsExactly(Map.entry("topic", "base"));
+  }
+
+  @Test
   void unknownLabelNamesFileAndLine() throws IOException {
     Files.writeString(dir.resolve("m.jsonl"), """
         {"text": "ok", "labels": {"topic": "sport"}}

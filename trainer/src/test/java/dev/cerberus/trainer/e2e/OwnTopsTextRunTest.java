@@ -107,8 +107,11 @@ class OwnTopsTextRunTest {
   }
 
   @Test
-  void aDecisionHeadWithItsOwnTopIsScoredOnItsOwnFeaturesAsServed() throws Exception {
-    // mahalanobis on the decision head's (own top's) features: the server must read the same
+  void aDecisionHeadWithItsOwnTopHasItsUnknownPolicyFittedWhereTheServerScoresIt()
+      throws Exception {
+    // the server scores the top-level mahalanobis on the shared features (docs/bundle.md), so
+    // the trainer fits it there; fitted on the head's own top's rows instead, served scores
+    // differed by 16 here
     TrainingRun.Result b = train("own-decision", "fp32", "mahalanobis", "animal",
         new ByteArrayOutputStream());
     double[] worst = servedVsTrained(b, "mahalanobis");

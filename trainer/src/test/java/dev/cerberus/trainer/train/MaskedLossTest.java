@@ -125,6 +125,12 @@ class MaskedLossTest {
     MaskedLoss.Value lab = MaskedLoss.compute(true, new double[][] {{4}}, new int[] {1}, w,
         new boolean[] {true}, 0.5);
     assertThat(lab.outlier()).isZero();
+    // the soft-target variant (weak supervision) exposes binary heads the same way
+    MaskedLoss.Value soft = MaskedLoss.compute(true, new double[][] {{4}, {4}}, y,
+        SoftTargets.NONE, w, out, 0.5);
+    MaskedLoss.Value hard = MaskedLoss.compute(true, new double[][] {{4}, {4}}, y, w, out, 0.5);
+    assertThat(soft.loss()).isEqualTo(hard.loss());
+    assertThat(soft.gradient()[0]).containsExactly(hard.gradient()[0]);
     // without flags (outlier_exposure false) outliers add nothing
     assertThat(MaskedLoss.compute(true, new double[][] {{4}, {4}}, y, w, null, 0.5).loss()).isZero();
   }

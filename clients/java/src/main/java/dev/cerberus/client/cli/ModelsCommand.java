@@ -82,7 +82,8 @@ final class ModelsCommand implements Callable<Integer> {
     for (HeadInfo h : m.getHeadsList()) {
       out.println("    " + h.getName() + " (" + h.getKind()
           + (h.getBaseLabel().isEmpty() ? "" : ", base " + h.getBaseLabel()) + "): "
-          + String.join(", ", h.getLabelsList()));
+          + String.join(", ", h.getLabelsList())
+          + (h.hasUnknownPolicy() ? "; own unknown: " + policy(h.getUnknownPolicy()) : ""));
     }
     UnknownPolicyInfo u = m.getUnknownPolicy();
     out.println("  unknown: " + u.getMethod() + " on head " + u.getDecisionHead()
@@ -105,6 +106,11 @@ final class ModelsCommand implements Callable<Integer> {
         + s.getRejectedQueueFull() + " dropped_expired=" + s.getDroppedExpired()
         + " dropped_cancelled=" + s.getDroppedCancelled() + " queue_depth="
         + s.getQueueDepth() + (batches.length() > 0 ? " batch_sizes=" + batches : ""));
+  }
+
+  private static String policy(UnknownPolicyInfo u) {
+    return u.getMethod() + ", threshold " + u.getThreshold()
+        + (u.getCalibratedTpr() > 0 ? ", calibrated TPR " + u.getCalibratedTpr() : "");
   }
 
   private static String input(InputSpec in) {

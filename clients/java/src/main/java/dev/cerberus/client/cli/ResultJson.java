@@ -34,6 +34,7 @@ final class ResultJson {
     o.put("decision", p.getDecision());
     o.put("unknown", p.getUnknown());
     o.put("ood_score", p.getOodScore());
+    boolean perHead = p.getAcceptedHeadsCount() > 0;
     ObjectNode heads = o.putObject("heads");
     for (HeadPrediction h : p.getHeadsList()) {
       ObjectNode head = heads.putObject(h.getHead());
@@ -42,6 +43,18 @@ final class ResultJson {
       for (LabelProbability lp : h.getProbabilitiesList()) {
         probabilities.put(lp.getLabel(), lp.getProbability());
       }
+      if (h.hasOwnUnknown()) {
+        // the head's own unknown policy: did this task recognise the item at all?
+        head.put("unknown", h.getOwnUnknown().getUnknown());
+        head.put("ood_score", h.getOwnUnknown().getOodScore());
+        head.put("threshold", h.getOwnUnknown().getThreshold());
+        perHead = true;
+      }
+    }
+    if (perHead) {
+      // shown only for models whose heads carry their own policies; empty = none of these
+      var accepted = o.putArray("accepted_heads");
+      p.getAcceptedHeadsList().forEach(accepted::add);
     }
     return o;
   }

@@ -92,8 +92,24 @@ class CerberusCliTest {
     assertThat(lines.get(1).get("id").asText()).isEqualTo("1");
     assertThat(lines.get(1).get("decision").asText()).isEqualTo("unknown");
     assertThat(lines.get(1).get("unknown").asBoolean()).isTrue();
+    // without per-head policies the output has no per-head fields
+    assertThat(first.has("accepted_heads")).isFalse();
+    assertThat(first.at("/heads/category").has("unknown")).isFalse();
     // The only model served is the default.
     assertThat(fake.classifyRequests.get(0).getModel()).isEqualTo("fashion");
+  }
+
+  @Test
+  void perHeadUnknownVerdictsAndAcceptedHeadsAreShownWhenPresent() {
+    Run r = cli("classify", "--text", "per-head");
+    assertThat(r.code()).isZero();
+    JsonNode line = r.lines().get(0);
+    assertThat(line.at("/heads/is-bag/unknown").asBoolean()).isTrue();
+    assertThat(line.at("/heads/is-bag/ood_score").asDouble()).isEqualTo(0.5);
+    assertThat(line.at("/heads/is-bag/threshold").asDouble()).isEqualTo(0.25);
+    assertThat(line.at("/heads/is-shoe/unknown").asBoolean()).isFalse();
+    assertThat(line.get("accepted_heads")).hasSize(1);
+    assertThat(line.at("/accepted_heads/0").asText()).isEqualTo("is-shoe");
   }
 
   @Test
@@ -266,6 +282,7 @@ class CerberusCliTest {
     assertThat(text.code()).isZero();
     assertThat(text.out()).contains("fashion 1").contains("category (multiclass): Trouser, Bag")
         .contains("unknown: max_softmax on head category, threshold 0.5")
+        .contains("is-bag (binary, base base): base, bag; own unknown: knn, threshold 0.25")
         .contains("input: image 224x224").contains("forward_passes=3 items=7");
 
     Run json = cli("models", "--json");
@@ -274,5 +291,6 @@ class CerberusCliTest {
     assertThat(model.get("name").asText()).isEqualTo("fashion");
     assertThat(model.at("/heads/0/labels/1").asText()).isEqualTo("Bag");
     assertThat(model.at("/unknownPolicy/method").asText()).isEqualTo("max_softmax");
+    assertThat(model.at("/heads/1/unknownPolicy/method").asText()).isEqualTo("knn");
   }
 }
