@@ -64,7 +64,7 @@ done
 port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 target="127.0.0.1:$port"
 echo "== starting $jar on $target with $(ls "$work/models" | tr '\n' ' ')"
-DJL_OFFLINE=true OPT_OUT_TRACKING=true java ${CERBERUS_E2E_JAVA_OPTS:-} -jar "$jar" serve \
+DJL_OFFLINE=true OPT_OUT_TRACKING=true ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-AVX2}" java ${CERBERUS_E2E_JAVA_OPTS:-} -jar "$jar" serve \
   --host 127.0.0.1 --port "$port" --models "$work/models" >"$work/server.log" 2>&1 &
 server_pid=$!
 

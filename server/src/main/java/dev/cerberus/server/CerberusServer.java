@@ -97,6 +97,10 @@ public final class CerberusServer implements AutoCloseable {
         settings.preprocessThreads(), metrics::observerFor));
     metrics.registerModelCounters(repository);
 
+    String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
+    log.info("oneDNN instruction set: {}", isa == null
+        ? "not limited (ONEDNN_MAX_CPU_ISA unset; AVX-512 kernels were wrong on AMD EPYC here, "
+            + "see docs/settings.md)" : isa);
     HealthStatusManager health = new HealthStatusManager();
     NettyServerBuilder builder = NettyServerBuilder
         .forAddress(new InetSocketAddress(settings.host(), settings.port()))
