@@ -105,11 +105,11 @@ def sha(path):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="examples/data/textbench")
-    ap.add_argument("--base", default="noun.artifact")
+    ap.add_argument("--base", default="noun.act")
     ap.add_argument("--x", nargs=4, default=None, help="the four X lexicographer files")
-    ap.add_argument("--train", type=int, default=750, help="glosses per class per head")
-    ap.add_argument("--val", type=int, default=250)
-    ap.add_argument("--test", type=int, default=500)
+    ap.add_argument("--train", type=int, default=600, help="glosses per class per head")
+    ap.add_argument("--val", type=int, default=150)
+    ap.add_argument("--test", type=int, default=300)
     ap.add_argument("--fortunes", type=int, default=1000)
     ap.add_argument("--outliers", type=int, default=3000)
     ap.add_argument("--brown", default=BROWN)
@@ -166,7 +166,7 @@ def main(argv=None):
     print(json.dumps({"sizes": sizes, "available": manifest["available"]}))
 
 
-DEFAULT_X = ["noun.act", "noun.communication", "noun.substance", "noun.group"]  # the rule: README.md
+DEFAULT_X = ["noun.event", "noun.cognition", "noun.communication", "noun.attribute"]  # the rule: README.md
 
 if __name__ == "__main__":
     main()
