@@ -110,8 +110,8 @@ final class TextTopsRun implements Callable<Integer> {
       ObjectNode perRound = doc.putObject("per_round");
       ObjectNode warmRounds = doc.putObject("warm_up_rounds");
       TextTopsRounds rounder = new TextTopsRounds(this, srv, gen, full, offC, offB);
-      for (int r = 1 - warmRounds_(); r <= rounds; r++) {
-        double w = r == 1 - warmRounds_() ? warmUp : Math.min(warmUp, 3);
+      for (int r = 1 - warmRoundCount(); r <= rounds; r++) {
+        double w = r == 1 - warmRoundCount() ? warmUp : Math.min(warmUp, 3);
         (r >= 1 ? perRound : warmRounds).set("round" + r, rounder.round(r, w));
       }
       doc.put("server_rss_mb", srv.rssKb() / 1024.0);
@@ -133,7 +133,7 @@ final class TextTopsRun implements Callable<Integer> {
     return TextTopsReport.write(doc, out, tag.isEmpty() ? "text-tops" : "text-tops-" + tag, rows);
   }
 
-  private int warmRounds_() {
+  private int warmRoundCount() {
     return Math.max(0, warmRounds);
   }
 
@@ -158,7 +158,7 @@ final class TextTopsRun implements Callable<Integer> {
     s.put("warm_up_s", warmUp);
     s.put("duration_s", duration);
     s.put("rounds", rounds);
-    s.put("warm_rounds", warmRounds_());
+    s.put("warm_rounds", warmRoundCount());
     s.put("server_jvm_args", String.join(" ", jvmArgs));
     s.put("serve_args", String.join(" ", serveArgs));
     s.put("method", "one server holds every bundle; per round the served slices run (c) (b_s1) (c) (b_s2) (c) ..."
