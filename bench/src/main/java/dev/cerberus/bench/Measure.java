@@ -70,6 +70,8 @@ final class Measure {
     o.put("errors", r.errors());
     if (r.firstError() != null) o.put("first_error", r.firstError());
     o.put("items_per_s", round(r.itemsPerSecond()));
+    o.put("completed_items", r.completedItems());
+    o.put("completed_items_per_s", round(r.completedItemsPerSecond()));
     o.put("latency_ms_p50", round(r.ms(50)));
     o.put("latency_ms_p90", round(r.ms(90)));
     o.put("latency_ms_p99", round(r.ms(99)));

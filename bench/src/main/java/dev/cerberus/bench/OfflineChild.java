@@ -20,8 +20,15 @@ final class OfflineChild implements AutoCloseable {
 
   OfflineChild(Path serverJar, List<String> jvmArgs, Path bundle, String workload, String warmSizes, Path log)
       throws Exception {
+    this(serverJar, jvmArgs, List.of(bundle), workload, warmSizes, log);
+  }
+
+  /** Several bundles: every timed batch goes through each of them in turn (N separate models). */
+  OfflineChild(Path serverJar, List<String> jvmArgs, List<Path> bundles, String workload, String warmSizes, Path log)
+      throws Exception {
+    String dirs = String.join(",", bundles.stream().map(Path::toString).toList());
     ProcessBuilder pb = processFor(serverJar, jvmArgs,
-        List.of(bundle.toString(), workload, warmSizes, "interactive", "0"))
+        List.of(dirs, workload, warmSizes, "interactive", "0"))
         .redirectError(log.toFile());
     process = pb.start();
     out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -41,9 +48,19 @@ final class OfflineChild implements AutoCloseable {
     return run(batch, seconds, warmUp, 1);
   }
 
+  /** Token lengths of the workload's items as the (first) bundle prepares them; text only. */
+  ObjectNode tokens() throws IOException {
+    in.println("tokens");
+    return readJson();
+  }
+
   /** Forward on {@code lanes} threads at once (the server's inference threads). */
   ObjectNode run(int batch, double seconds, double warmUp, int lanes) throws IOException {
     in.println(batch + " " + seconds + " " + warmUp + " " + lanes);
+    return readJson();
+  }
+
+  private ObjectNode readJson() throws IOException {
     String line;
     while ((line = out.readLine()) != null && !line.startsWith("{")) {
       // skip

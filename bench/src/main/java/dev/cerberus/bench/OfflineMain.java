@@ -80,7 +80,7 @@ public final class OfflineMain {
     out.put("graph_optimizer", System.getProperty("ai.djl.pytorch.graph_optimizer", "true (default)"));
     ArrayNode results = out.putArray("results");
     if (interactive) {
-      interactive(bundle, items, sizes, json);
+      interactive(args[0], items, sizes, json);
       return;
     }
     try (ServableModel model = ServableModel.load(bundle, new GraphOptions("cpu", sizes))) {
@@ -146,31 +146,49 @@ public final class OfflineMain {
 
   /**
    * Loads once, prints "ready", then per stdin line "B SECONDS WARMUP [LANES]" times forward of
-   * prepared batches of B on LANES threads at once (default 1) and prints one JSON line; "quit" or end of input exits. Lets the
+   * prepared batches of B on LANES threads at once (default 1) and prints one JSON line; "tokens"
+   * prints the token lengths of the prepared items (text); "quit" or end of input exits. Lets the
    * harness interleave offline slices with served slices while the machine's load drifts.
+   * {@code bundles} may name several bundle folders (comma-separated): each batch then goes
+   * through every model in turn, the compute of N separate bundles answering the same items.
    */
-  static void interactive(Path bundle, List<Item> items, int[] sizes, ObjectMapper json) throws Exception {
-    try (ServableModel model = ServableModel.load(bundle, new GraphOptions("cpu", sizes));
-        var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in))) {
+  static void interactive(String bundles, List<Item> items, int[] sizes, ObjectMapper json) throws Exception {
+    List<ServableModel> models = new ArrayList<>();
+    try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in))) {
+      for (String b : bundles.split(",")) models.add(ServableModel.load(Path.of(b), new GraphOptions("cpu", sizes)));
       InputLimits limits = InputLimits.defaults();
-      List<PreparedInput> prepared = new ArrayList<>();
-      for (Item it : items) prepared.add(model.prepare(toInput(it), limits));
+      List<List<PreparedInput>> prepared = new ArrayList<>();
+      for (ServableModel model : models) {
+        List<PreparedInput> p = new ArrayList<>();
+        for (Item it : items) p.add(model.prepare(toInput(it), limits));
+        prepared.add(p);
+      }
       System.out.println("ready");
       System.out.flush();
       java.util.Map<Integer, java.util.concurrent.ExecutorService> pools = new java.util.HashMap<>();
       try {
         String line;
         while ((line = in.readLine()) != null && !line.startsWith("quit")) {
+          if (line.startsWith("tokens")) {
+            System.out.println(json.writeValueAsString(tokenLengths(prepared.get(0), json)));
+            System.out.flush();
+            continue;
+          }
           String[] f = line.trim().split(" ");
           int b = Integer.parseInt(f[0]);
           double seconds = Double.parseDouble(f[1]);
           double warm = Double.parseDouble(f[2]);
           int lanes = f.length > 3 ? Integer.parseInt(f[3]) : 1;
-          List<List<PreparedInput>> batches = new ArrayList<>();
+          // batches[k][m]: batch k as prepared by model m (the same items for every model)
+          List<List<List<PreparedInput>>> batches = new ArrayList<>();
           for (int k = 0; k < 8; k++) {
-            List<PreparedInput> pb = new ArrayList<>(b);
-            for (int i = 0; i < b; i++) pb.add(prepared.get((k * b + i) % prepared.size()));
-            batches.add(pb);
+            List<List<PreparedInput>> perModel = new ArrayList<>();
+            for (List<PreparedInput> p : prepared) {
+              List<PreparedInput> pb = new ArrayList<>(b);
+              for (int i = 0; i < b; i++) pb.add(p.get((k * b + i) % p.size()));
+              perModel.add(pb);
+            }
+            batches.add(perModel);
           }
           // long-lived lane threads, like the server's inference threads (one predictor each)
           var pool = pools.computeIfAbsent(lanes, n -> java.util.concurrent.Executors.newFixedThreadPool(n, r -> {
@@ -178,23 +196,48 @@ public final class OfflineMain {
             t.setDaemon(true);
             return t;
           }));
-          ObjectNode r = timeLanes(model, batches, b, seconds, warm, lanes, pool, json);
+          java.util.function.IntConsumer step = k -> {
+            List<List<PreparedInput>> perModel = batches.get(k % batches.size());
+            for (int m = 0; m < models.size(); m++) models.get(m).forward(perModel.get(m));
+          };
+          ObjectNode r = timeLanes(step, b, seconds, warm, lanes, pool, json);
+          r.put("models", models.size());
           System.out.println(json.writeValueAsString(r));
           System.out.flush();
         }
       } finally {
         pools.values().forEach(java.util.concurrent.ExecutorService::shutdownNow);
       }
+    } finally {
+      for (ServableModel m : models) m.close();
     }
     System.exit(0);
   }
 
+  /** Token counts (with [CLS]/[SEP]) of prepared text items: min, p10, p50, p90, max, mean. */
+  static ObjectNode tokenLengths(List<PreparedInput> prepared, ObjectMapper json) {
+    List<Integer> n = new ArrayList<>();
+    for (PreparedInput p : prepared) if (p instanceof PreparedInput.Tokens t) n.add(t.ids().length);
+    ObjectNode r = json.createObjectNode();
+    r.put("items", n.size());
+    if (n.isEmpty()) return r;
+    n.sort(null);
+    r.put("min", n.get(0));
+    r.put("p10", n.get(n.size() / 10));
+    r.put("p50", n.get(n.size() / 2));
+    r.put("p90", n.get(n.size() * 9 / 10));
+    r.put("max", n.get(n.size() - 1));
+    r.put("mean", n.stream().mapToInt(Integer::intValue).average().orElse(0));
+    return r;
+  }
+
   /**
-   * {@code lanes} threads each forward batches of {@code b} prepared items back to back for the
-   * same wall-clock window (the server with cerberus.batch.inference-threads = lanes, minus
-   * gRPC, decoding and batching); items/s counts every lane's batches.
+   * {@code lanes} threads each run {@code step} (one batch of {@code b} items, through every
+   * model) back to back for the same wall-clock window (the server with
+   * cerberus.batch.inference-threads = lanes, minus gRPC, decoding and batching); items/s counts
+   * every lane's batches.
    */
-  static ObjectNode timeLanes(ServableModel model, List<List<PreparedInput>> batches, int b, double seconds,
+  static ObjectNode timeLanes(java.util.function.IntConsumer step, int b, double seconds,
       double warm, int lanes, java.util.concurrent.ExecutorService pool, ObjectMapper json) throws Exception {
     long warmEnd = System.nanoTime() + (long) (warm * 1e9);
     var barrier = new java.util.concurrent.CyclicBarrier(lanes);
@@ -204,7 +247,7 @@ public final class OfflineMain {
       int first = lane;
       futures.add(pool.submit(() -> {
         int s = first;
-        while (System.nanoTime() < warmEnd) model.forward(batches.get(s++ % batches.size()));
+        while (System.nanoTime() < warmEnd) step.accept(s++);
         barrier.await();
         synchronized (start) {
           if (start[0] == 0) start[0] = System.nanoTime();
@@ -213,7 +256,7 @@ public final class OfflineMain {
         List<Double> ms = new ArrayList<>();
         while (System.nanoTime() - t0 < seconds * 1e9) {
           long b0 = System.nanoTime();
-          model.forward(batches.get(s++ % batches.size()));
+          step.accept(s++);
           ms.add((System.nanoTime() - b0) / 1e6);
         }
         return ms;

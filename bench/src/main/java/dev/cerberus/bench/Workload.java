@@ -18,7 +18,10 @@ final class Workload {
 
   /**
    * {@code images:DIR} (every .png/.jpg under DIR), {@code tensor:N} (N random floats),
-   * {@code text:mixed} (sentences of 3..120 words, most short), {@code text:long} (all ~120 words).
+   * {@code text:mixed} (sentences of 3..120 words, most short), {@code text:long} (all ~120 words),
+   * {@code text:mid} (generated sentences of 12-36 words, about 16-48 tokens), {@code text:glosses}
+   * (WordNet noun glosses of 12-36 words from Debian's wordnet-base, real English of the same
+   * lengths).
    */
   static List<Item> items(String spec) throws IOException {
     String kind = spec.contains(":") ? spec.substring(0, spec.indexOf(':')) : spec;
@@ -43,8 +46,13 @@ final class Workload {
         }
       }
       case "text" -> {
+        if ("glosses".equals(arg)) return glosses(256, 12, 36);
         for (int i = 0; i < 256; i++) {
-          int words = "long".equals(arg) ? 110 + rnd.nextInt(10) : mixedLength(rnd);
+          int words = switch (arg) {
+            case "long" -> 110 + rnd.nextInt(10);
+            case "mid" -> 12 + rnd.nextInt(25);
+            default -> mixedLength(rnd);
+          };
           StringBuilder sb = new StringBuilder();
           for (int w = 0; w < words; w++) {
             if (w > 0) sb.append(' ');
@@ -53,7 +61,32 @@ final class Workload {
           items.add(Item.newBuilder().setText(sb.append('.').toString()).build());
         }
       }
-      default -> throw new IllegalArgumentException("workload '" + spec + "': use images:DIR, tensor:N or text:mixed");
+      default -> throw new IllegalArgumentException("workload '" + spec + "': use images:DIR, tensor:N or text:mixed|long|mid|glosses");
+    }
+    return items;
+  }
+
+  static final Path WORDNET_NOUNS = Path.of("/usr/share/wordnet/data.noun");
+
+  /**
+   * {@code n} glosses of {@code minWords..maxWords} words, spread evenly over the file (so not
+   * all from one topic), deterministic. The gloss is the text after " | " on a synset line.
+   */
+  static List<Item> glosses(int n, int minWords, int maxWords) throws IOException {
+    if (!Files.exists(WORDNET_NOUNS)) {
+      throw new IOException(WORDNET_NOUNS + " is missing: install wordnet-base, or use text:mid");
+    }
+    List<String> all = new ArrayList<>();
+    for (String line : Files.readAllLines(WORDNET_NOUNS)) {
+      int bar = line.indexOf(" | ");
+      if (line.startsWith(" ") || bar < 0) continue; // licence header
+      String gloss = line.substring(bar + 3).trim();
+      int words = gloss.split("\\s+").length;
+      if (words >= minWords && words <= maxWords) all.add(gloss);
+    }
+    List<Item> items = new ArrayList<>();
+    for (int i = 0; i < n && i < all.size(); i++) {
+      items.add(Item.newBuilder().setText(all.get((int) ((long) i * all.size() / n))).build());
     }
     return items;
   }
