@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -139,6 +140,12 @@ class PerHeadUnknownTextRunTest {
    */
   static double servedVsTrained(TrainingRun.Result r, SetId set, boolean topLevel)
       throws Exception {
+    return servedVsTrained(r, set, topLevel,
+        x -> new ModelInput.Text(((Item.Text) x.item()).text()));
+  }
+
+  static double servedVsTrained(TrainingRun.Result r, SetId set, boolean topLevel,
+      Function<Sample, ModelInput> input) throws Exception {
     List<Sample> items = r.features().samples(set);
     double worst = 0;
     int accepted = 0;
@@ -146,8 +153,7 @@ class PerHeadUnknownTextRunTest {
     try (ServableModel model = ServableModel.load(r.bundle(), GraphOptions.defaults())) {
       List<PreparedInput> batch = new ArrayList<>();
       for (Sample x : items) {
-        batch.add(model.prepare(new ModelInput.Text(((Item.Text) x.item()).text()),
-            InputLimits.defaults()));
+        batch.add(model.prepare(input.apply(x), InputLimits.defaults()));
       }
       List<ItemPrediction> out = model.forward(batch);
       for (int i = 0; i < out.size(); i++) {
