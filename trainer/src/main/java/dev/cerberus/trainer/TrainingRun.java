@@ -94,8 +94,10 @@ public final class TrainingRun {
           (System.nanoTime() - t0) / 1e9);
       Path out = BundleStage.write(plan, tops, features.extraction().backboneSha256(), heads,
           scores, cal, own, report);
-      log.printf("bundle written to %s (served unknown: %s, threshold %.5g at TPR %.2f) in %.1fs%n",
-          out, cal.served(), cal.servedThreshold(), cal.targetTpr(),
+      boolean topNone = !own.isEmpty() && ood.topLevel() == TrainerConfig.TopLevel.NONE;
+      log.printf("bundle written to %s (served unknown: %s, threshold %.5g at TPR %.2f%s) in %.1fs%n",
+          out, topNone ? "none" : cal.served(), topNone ? 0 : cal.servedThreshold(),
+          cal.targetTpr(), own.isEmpty() ? "" : "; " + own.heads().size() + " per-head policies",
           (System.nanoTime() - t0) / 1e9);
       return new Result(out, tops.features(), logits, scores, own);
     } finally {

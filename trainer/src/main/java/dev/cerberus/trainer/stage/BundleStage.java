@@ -188,11 +188,23 @@ public final class BundleStage {
       m.put(h.head() + ".accuracy", round(h.accuracy()));
       m.put(h.head() + ".macro_f1", round(h.macroF1()));
     }
+    var own = r.perHeadUnknown();
+    // with ood.top_level: none the bundle serves no top-level policy: no numbers for it
+    boolean topServed = own == null || own.overall().topLevel();
     for (var o : r.ood()) {
-      if (o.method().equals(r.servedMethod())) {
+      if (topServed && o.method().equals(r.servedMethod())) {
         m.put("unknown." + o.oodSet() + ".auroc", round(o.auroc()));
         m.put("unknown." + o.oodSet() + ".fpr95", round(o.fpr95()));
       }
+    }
+    if (own != null) {
+      for (var h : own.heads()) {
+        m.put(h.head() + ".unknown." + h.oodSet() + ".auroc", round(h.auroc()));
+        m.put(h.head() + ".unknown." + h.oodSet() + ".fpr95", round(h.fpr95()));
+      }
+      m.put("unknown.overall.id_known", round(own.overall().idKnown()));
+      own.overall().oodUnknown().forEach((set, v) ->
+          m.put("unknown.overall." + set + ".unknown", round(v)));
     }
     return m;
   }

@@ -127,6 +127,8 @@ class PerHeadUnknownTextRunTest {
         "  top_level: none\n");
     JsonNode m = OwnTopsTextRunTest.json(r.bundle().resolve("bundle.json"));
     assertThat(m.path("unknown").path("method").asText()).isEqualTo("none");
+    assertThat(m.path("metrics").has("unknown.val.auroc")).isFalse();
+    assertThat(m.path("metrics").has("animal.unknown.val.auroc")).isTrue();
     assertThat(m.path("heads").get(1).path("unknown").path("means").asText())
         .isEqualTo("heads/animal/unknown/ood/mahalanobis_means.npy");
     assertThat(servedVsTrained(r, SetId.of(SetRole.TEST), false)).isLessThan(1e-3);
