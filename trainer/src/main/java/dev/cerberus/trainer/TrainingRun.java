@@ -1,6 +1,7 @@
 package dev.cerberus.trainer;
 
 import dev.cerberus.trainer.config.LoadedConfig;
+import dev.cerberus.trainer.config.TrainerConfig;
 import dev.cerberus.trainer.report.ReportData;
 import dev.cerberus.trainer.stage.BundleStage;
 import dev.cerberus.trainer.stage.Calibration;
@@ -14,6 +15,9 @@ import dev.cerberus.trainer.stage.FeatureStage;
 import dev.cerberus.trainer.stage.Features;
 import dev.cerberus.trainer.stage.HeadFeatures;
 import dev.cerberus.trainer.stage.HeadLogits;
+import dev.cerberus.trainer.stage.HeadPolicies;
+import dev.cerberus.trainer.stage.HeadPolicyEvaluation;
+import dev.cerberus.trainer.stage.HeadPolicyStage;
 import dev.cerberus.trainer.stage.HeadStage;
 import dev.cerberus.trainer.stage.OodScores;
 import dev.cerberus.trainer.stage.OodStage;
@@ -49,8 +53,10 @@ public final class TrainingRun {
    * @param features what each head read (its own top's features, or the shared ones)
    * @param logits every head's logits on every set
    * @param scores every OOD method's scores on the held-out sets
+   * @param headPolicies every head's own unknown policy (empty without {@code ood.per_head})
    */
-  public record Result(Path bundle, HeadFeatures features, HeadLogits logits, OodScores scores) {}
+  public record Result(Path bundle, HeadFeatures features, HeadLogits logits, OodScores scores,
+      HeadPolicies headPolicies) {}
 
   /**
    * The stages that need no backbone (config, datasets: every file read, every label checked),
@@ -79,16 +85,21 @@ public final class TrainingRun {
           tops.forUnknownPolicy(plan.decisionHead().name()), logits, log);
       var ood = plan.config().ood();
       Calibration cal = CalibrationStage.calibrate(scores, ood.serve(), ood.targetTpr());
+      // per-head policies read each head's own rows (own top's features, own logits)
+      HeadPolicies own = HeadPolicyStage.fit(plan, tops.features(), logits, log);
       Evaluation eval = EvaluationStage.evaluate(plan, heads, tops.features(), logits, scores,
-          cal, log);
+          cal, log).withPerHead(HeadPolicyEvaluation.evaluate(plan, tops.features(), own, scores,
+          cal, ood.topLevel() == TrainerConfig.TopLevel.SERVED));
       ReportData report = BundleStage.report(plan, features, tops, heads, scores, cal, eval,
           (System.nanoTime() - t0) / 1e9);
       Path out = BundleStage.write(plan, tops, features.extraction().backboneSha256(), heads,
-          scores, cal, report);
-      log.printf("bundle written to %s (served unknown: %s, threshold %.5g at TPR %.2f) in %.1fs%n",
-          out, cal.served(), cal.servedThreshold(), cal.targetTpr(),
+          scores, cal, own, report);
+      boolean topNone = !own.isEmpty() && ood.topLevel() == TrainerConfig.TopLevel.NONE;
+      log.printf("bundle written to %s (served unknown: %s, threshold %.5g at TPR %.2f%s) in %.1fs%n",
+          out, topNone ? "none" : cal.served(), topNone ? 0 : cal.servedThreshold(),
+          cal.targetTpr(), own.isEmpty() ? "" : "; " + own.heads().size() + " per-head policies",
           (System.nanoTime() - t0) / 1e9);
-      return new Result(out, tops.features(), logits, scores);
+      return new Result(out, tops.features(), logits, scores, own);
     } finally {
       tops.deleteWork();
     }

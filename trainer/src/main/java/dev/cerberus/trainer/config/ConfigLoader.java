@@ -254,6 +254,7 @@ public final class ConfigLoader {
     if (wantsGate && c.gate() == null) {
       errors.add("ood.methods: gate needs a gate: section (the gate head to train)");
     }
+    PerHeadUnknownCheck.check(errors, c, wantsGate && c.gate() == null);
     if (c.gate() != null && c.gate().hidden().stream().anyMatch(s -> s < 1)) {
       errors.add("gate.hidden: layer sizes must be >= 1, got " + c.gate().hidden());
     }

@@ -219,10 +219,13 @@ public record TrainerConfig(
    * @param top {@code shared} (default) or {@code own}: its own fine-tuned copy of the top
    * @param fineTune settings for an own top; default: {@code backbone.fine_tune}, else the
    *     {@link FineTuneSpec} defaults ({@link #fineTuneOr})
+   * @param unknownMethod with {@code ood.per_head}: this head's own policy method instead of
+   *     {@code ood.serve}; null = {@code ood.serve}
    */
   public record HeadSpec(
       String name, String kind, String task, List<String> labels, String baseLabel,
-      List<Integer> hidden, Boolean outlierExposure, TopMode top, FineTuneSpec fineTune) {
+      List<Integer> hidden, Boolean outlierExposure, TopMode top, FineTuneSpec fineTune,
+      String unknownMethod) {
     public HeadSpec {
       top = top == null ? TopMode.SHARED : top;
       task = task == null ? name : task;
@@ -235,6 +238,11 @@ public record TrainerConfig(
     public FineTuneSpec fineTuneOr(FineTuneSpec backbone) {
       if (fineTune != null) return fineTune;
       return backbone != null ? backbone : new FineTuneSpec(null, null, null, null, null, null);
+    }
+
+    /** The method of this head's own policy under {@code ood.per_head}. */
+    public String unknownMethodOr(String serve) {
+      return unknownMethod != null ? unknownMethod : serve;
     }
   }
 
@@ -278,11 +286,18 @@ public record TrainerConfig(
    * @param mahalanobisShrinkage covariance shrinkage toward a scaled identity, in [0,1]
    * @param fusion component methods of fusion (z-scored on ID validation, equal weights)
    * @param temperature energy temperature
+   * @param perHead every config head (not the gate) also gets its own policy
+   *     ({@code heads[].unknown}), fitted and calibrated on that head's own labelled rows
+   * @param topLevel with {@code perHead}: keep the top-level policy ({@code served}, default)
+   *     or write {@code none} so that "none of these" alone decides
    */
   public record OodSpec(
       List<String> methods, String serve, String head, Double targetTpr, Integer knnK,
-      Integer knnBankSize, Double mahalanobisShrinkage, List<String> fusion, Double temperature) {
+      Integer knnBankSize, Double mahalanobisShrinkage, List<String> fusion, Double temperature,
+      Boolean perHead, TopLevel topLevel) {
     public OodSpec {
+      perHead = perHead != null && perHead;
+      topLevel = topLevel == null ? TopLevel.SERVED : topLevel;
       methods = methods == null ? List.of("max_softmax", "energy", "mahalanobis", "knn")
           : List.copyOf(methods);
       serve = serve == null ? "max_softmax" : serve;
@@ -295,8 +310,16 @@ public record TrainerConfig(
     }
 
     static OodSpec defaults() {
-      return new OodSpec(null, null, null, null, null, null, null, null, null);
+      return new OodSpec(null, null, null, null, null, null, null, null, null, null, null);
     }
+  }
+
+  /** What bundle.json's top-level {@code unknown} holds when heads have their own policies. */
+  public enum TopLevel {
+    /** The {@code ood.serve} policy, as without per-head policies. */
+    @JsonProperty("served") SERVED,
+    /** {@code {"method": "none"}}: the overall decision is "none of these" alone. */
+    @JsonProperty("none") NONE
   }
 
   /**

@@ -52,6 +52,11 @@ public final class MetricsJson {
     unknown.put("target_tpr", r.targetTpr());
     unknown.put("validation_tpr", r.servedValTpr());
     unknown.put("thresholds", r.thresholds());
+    if (r.perHeadUnknown() != null) {
+      unknown.put("top_level", r.perHeadUnknown().overall().topLevel() ? r.servedMethod() : "none");
+      unknown.put("per_head", perHead(r.perHeadUnknown()));
+      unknown.put("overall", overall(r.perHeadUnknown().overall()));
+    }
     m.put("unknown", unknown);
     Map<String, Object> sets = new LinkedHashMap<>();
     sets.put("sizes", r.setSizes());
@@ -76,6 +81,41 @@ public final class MetricsJson {
     m.put("training", training);
     m.put("extraction", r.extraction());
     m.put("seconds", r.seconds());
+    return m;
+  }
+
+  /** Per head: its policy, then one entry per evaluation OOD set. */
+  private static Map<String, Object> perHead(UnknownReport u) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (var row : u.heads()) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> h = (Map<String, Object>) out.computeIfAbsent(row.head(), k -> {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("method", row.method());
+        e.put("threshold", row.threshold());
+        e.put("validation_tpr", row.validationTpr());
+        e.put("ood", new LinkedHashMap<String, Object>());
+        return e;
+      });
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("auroc", row.auroc());
+      o.put("fpr95", row.fpr95());
+      o.put("id_accepted", row.idAccepted());
+      o.put("ood_accepted", row.oodAccepted());
+      @SuppressWarnings("unchecked")
+      Map<String, Object> sets = (Map<String, Object>) h.get("ood");
+      sets.put(row.oodSet(), o);
+    }
+    return out;
+  }
+
+  private static Map<String, Object> overall(UnknownReport.Overall o) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("top_level_decides", o.topLevel());
+    m.put("id_accepted_by_any_head", o.idAcceptedByAnyHead());
+    m.put("ood_rejected_by_all_heads", o.oodRejectedByAllHeads());
+    m.put("id_known", o.idKnown());
+    m.put("ood_unknown", o.oodUnknown());
     return m;
   }
 }

@@ -24,7 +24,8 @@ public record ReportData(
     List<String> trainingOutlierSources,
     Map<String, Integer> setSizes,
     double seconds,
-    List<WeakSupervisionStage.HeadReport> weakSupervision) {
+    List<WeakSupervisionStage.HeadReport> weakSupervision,
+    UnknownReport perHeadUnknown) {
 
   /** A run without weak supervision. */
   public ReportData(TrainerConfig config, String configFile, List<String> headNames,
@@ -35,7 +36,7 @@ public record ReportData(
       double seconds) {
     this(config, configFile, headNames, heads, ood, thresholds, servedMethod, targetTpr,
         servedValTpr, history, extraction, scores, oodSets, trainingOutlierSources, setSizes,
-        seconds, List.of());
+        seconds, List.of(), null);
   }
 
   /** Held-out test result of one head (the gate: ID test vs evaluation OOD sets). */

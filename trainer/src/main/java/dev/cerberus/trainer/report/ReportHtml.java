@@ -111,6 +111,7 @@ public final class ReportHtml {
         h.append(img(Charts.histogram(m, r.scores().get(m), sets, r.thresholds().get(m))));
       }
     }
+    h.append(UnknownReportHtml.render(r.perHeadUnknown()));
     h.append("<h2>Training</h2>").append(img(Charts.trainingCurves(r.history().trainLoss(),
         r.history().valLoss(), r.history().bestEpochs().toString())));
     h.append(String.format(Locale.ROOT, "<p>%d epochs run, best epoch per head %s kept%s, %.1f s.</p>",

@@ -43,7 +43,7 @@ public final class BundleStage {
         eval.ood(), cal.thresholds(), cal.served(), cal.targetTpr(), cal.validationTpr(),
         heads.history(), extraction, scores.byName(), c.oodSets().stream().map(SourceSpec::name).toList(),
         c.outliers().stream().map(BundleStage::sourceName).toList(),
-        tops.features().of(0).fixedSizes(), seconds, heads.weakSupervision());
+        tops.features().of(0).fixedSizes(), seconds, heads.weakSupervision(), eval.perHead());
   }
 
   private static String sourceName(SourceSpec s) {
@@ -54,7 +54,14 @@ public final class BundleStage {
   /** Writes the bundle to the config's output (replacing it) and returns that folder. */
   public static Path write(RunPlan plan, Tops tops, String backboneSha, TrainedHeads heads,
       OodScores scores, Calibration cal, ReportData report) throws IOException {
+    return write(plan, tops, backboneSha, heads, scores, cal, HeadPolicies.none(), report);
+  }
+
+  /** The same, with every head's own unknown policy ({@code heads[].unknown}). */
+  public static Path write(RunPlan plan, Tops tops, String backboneSha, TrainedHeads heads,
+      OodScores scores, Calibration cal, HeadPolicies own, ReportData report) throws IOException {
     TrainerConfig c = plan.config();
+    boolean topNone = !own.isEmpty() && c.ood().topLevel() == TrainerConfig.TopLevel.NONE;
     Path out = plan.loaded().resolve(c.output());
     try (BundleWriter w = BundleWriter.replacing(out)) {
       if (tops.topFile() == null) {
@@ -72,15 +79,19 @@ public final class BundleStage {
         List<String> labels = t == plan.gateIndex() ? List.of("in", "out")
             : c.heads().get(t).labels();
         specs.add(new BundleManifest.HeadSpec(task.name(), task.binary() ? "binary" : "multiclass",
-            labels, w.writeHead(task.name(), heads.layers().get(t)), ownTop(w, tops, task.name())));
+            labels, w.writeHead(task.name(), heads.layers().get(t)), ownTop(w, tops, task.name()),
+            ownPolicy(w, own.of(task.name()))));
       }
-      for (var e : scores.fitted().get(cal.served()).files().entrySet()) {
-        w.writeArray(e.getKey(), e.getValue());
+      if (!topNone) {
+        for (var e : scores.fitted().get(cal.served()).files().entrySet()) {
+          w.writeArray(e.getKey(), e.getValue());
+        }
       }
       JsonMapper pretty = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
       w.writeText("metrics.json", pretty.writeValueAsString(MetricsJson.of(report)) + "\n");
       w.writeText("report.html", ReportHtml.render(report));
-      w.finish(manifest(plan, tops, backboneSha, specs, cal, report));
+      w.finish(manifest(plan, tops, backboneSha, specs, topNone ? nonePolicy(plan) : cal.policy(),
+          report));
     } catch (BundleException e) {
       throw new IOException("written bundle fails validation: " + e.getMessage(), e);
     }
@@ -93,8 +104,30 @@ public final class BundleStage {
     return own == null ? null : w.copyFile(own.topFile(), "heads/" + head + "/top.pt");
   }
 
+  /**
+   * A head's own policy, its statistics under {@code heads/<head>/unknown/} (the merge tool's
+   * layout, so two heads' banks never collide), or null.
+   */
+  private static BundleManifest.UnknownPolicy ownPolicy(BundleWriter w, HeadPolicies.HeadPolicy p)
+      throws IOException {
+    if (p == null) return null;
+    String folder = "heads/" + p.head() + "/unknown/";
+    for (var e : p.fitted().files().entrySet()) {
+      w.writeArray(folder + e.getKey(), e.getValue());
+    }
+    return p.policy().asHeadPolicy(rel -> folder + rel);
+  }
+
+  /** {@code ood.top_level: none}: no top-level verdict, the decision head still named. */
+  private static BundleManifest.UnknownPolicy nonePolicy(RunPlan plan) {
+    return new BundleManifest.UnknownPolicy(BundleManifest.UnknownPolicy.NONE,
+        plan.decisionHead().name(), null, null, null, null, null, null, null, null, null, null,
+        null, null);
+  }
+
   static BundleManifest manifest(RunPlan plan, Tops tops, String backboneSha,
-      List<BundleManifest.HeadSpec> heads, Calibration cal, ReportData report) {
+      List<BundleManifest.HeadSpec> heads, BundleManifest.UnknownPolicy unknown,
+      ReportData report) {
     TrainerConfig c = plan.config();
     boolean split = tops.topFile() != null;
     return new BundleManifest(BundleManifest.SUPPORTED_SCHEMA_VERSION,
@@ -105,7 +138,7 @@ public final class BundleStage {
                 c.backbone().featureSize(), null)
             : new BundleManifest.BackboneSpec("backbone.pt", null, c.backbone().output(),
                 c.backbone().featureSize(), backboneSha),
-        false, heads, cal.policy(), provenance(plan, tops, backboneSha, report),
+        false, heads, unknown, provenance(plan, tops, backboneSha, report),
         flatMetrics(report));
   }
 
@@ -155,11 +188,23 @@ public final class BundleStage {
       m.put(h.head() + ".accuracy", round(h.accuracy()));
       m.put(h.head() + ".macro_f1", round(h.macroF1()));
     }
+    var own = r.perHeadUnknown();
+    // with ood.top_level: none the bundle serves no top-level policy: no numbers for it
+    boolean topServed = own == null || own.overall().topLevel();
     for (var o : r.ood()) {
-      if (o.method().equals(r.servedMethod())) {
+      if (topServed && o.method().equals(r.servedMethod())) {
         m.put("unknown." + o.oodSet() + ".auroc", round(o.auroc()));
         m.put("unknown." + o.oodSet() + ".fpr95", round(o.fpr95()));
       }
+    }
+    if (own != null) {
+      for (var h : own.heads()) {
+        m.put(h.head() + ".unknown." + h.oodSet() + ".auroc", round(h.auroc()));
+        m.put(h.head() + ".unknown." + h.oodSet() + ".fpr95", round(h.fpr95()));
+      }
+      m.put("unknown.overall.id_known", round(own.overall().idKnown()));
+      own.overall().oodUnknown().forEach((set, v) ->
+          m.put("unknown.overall." + set + ".unknown", round(v)));
     }
     return m;
   }

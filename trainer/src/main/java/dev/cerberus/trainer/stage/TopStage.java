@@ -126,7 +126,7 @@ public final class TopStage {
       FeatureSets sets) {
     boolean outliers = sets.get(SetRole.OUTLIERS_TRAIN).size() > 0;
     HeadSpec withFt = new HeadSpec(h.name(), h.kind(), h.task(), h.labels(), h.baseLabel(),
-        h.hidden(), h.outlierExposure(), h.top(), ft);
+        h.hidden(), h.outlierExposure(), h.top(), ft, h.unknownMethod());
     return HeadTopSpec.of(withFt, ft, sets.get(SetRole.TRAIN).samples(),
         sets.get(SetRole.VAL).samples(), outliers);
   }

@@ -21,7 +21,7 @@ class HeadTopSpecTest {
   @Test
   void labelsComeFromTheHeadsTaskAndMissingOnesAreMasked() {
     HeadSpec h = new HeadSpec("is-x", "binary", "x", List.of("base", "x"), null, null, null,
-        TopMode.OWN, null);
+        TopMode.OWN, null, null);
     List<Sample> train = List.of(s("a", Map.of("x", "x")), s("b", Map.of("y", "x")),
         s("c", Map.of("x", "base")), s("d", Map.of("x", "other")));
     FineTuneSpec backbone = new FineTuneSpec(3, null, null, null, null, null);
