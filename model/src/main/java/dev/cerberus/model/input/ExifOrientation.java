@@ -1,17 +1,22 @@
 package dev.cerberus.model.input;
 
 import com.drew.imaging.jpeg.JpegMetadataReader;
+import com.drew.lang.ByteArrayReader;
 import com.drew.metadata.Metadata;
+import com.drew.metadata.MetadataException;
 import com.drew.metadata.exif.ExifIFD0Directory;
 import com.drew.metadata.exif.ExifReader;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * The EXIF Orientation tag (IFD0 0x0112) of a JPEG and its application to decoded pixels, so
+ * The EXIF Orientation tag (IFD0 0x0112) of a JPEG or PNG and its application to decoded pixels, so
  * a phone photo stored sideways is classified as a viewer shows it. Server and trainer both
  * decode through {@link ImageDecoder#read}, so both see the same oriented pixels.
  */
@@ -27,15 +32,44 @@ final class ExifOrientation {
     try {
       // only the EXIF reader: the segment reader stops at the start of scan, and each APP1
       // is at most 64 KiB, so the cost is bounded whatever the image size
-      Metadata m =
-          JpegMetadataReader.readMetadata(new ByteArrayInputStream(jpeg), List.of(new ExifReader()));
-      ExifIFD0Directory ifd0 = m.getFirstDirectoryOfType(ExifIFD0Directory.class);
-      if (ifd0 == null) return 1;
-      Integer v = ifd0.getInteger(ExifIFD0Directory.TAG_ORIENTATION);
-      return v != null && v >= 1 && v <= 8 ? v : 1;
+      return orientation(
+          JpegMetadataReader.readMetadata(new ByteArrayInputStream(jpeg), List.of(new ExifReader())));
     } catch (Exception e) {
       return 1;
     }
+  }
+
+  /**
+   * The orientation (1-8) from a PNG's eXIf chunk (a TIFF block, as in a JPEG's APP1), 1 when
+   * absent or corrupt. Only chunk headers before the first IDAT are walked (eXIf must precede
+   * the image data), so no pixel data or compressed text is read.
+   */
+  static int ofPng(byte[] png) {
+    try {
+      int at = 8; // signature
+      while (at + 8 <= png.length) {
+        long len = ByteBuffer.wrap(png, at, 4).getInt() & 0xFFFFFFFFL;
+        String type = new String(png, at + 4, 4, StandardCharsets.ISO_8859_1);
+        if (type.equals("IDAT") || type.equals("IEND") || at + 12 + len > png.length) return 1;
+        if (type.equals("eXIf")) {
+          byte[] tiff = Arrays.copyOfRange(png, at + 8, at + 8 + (int) len);
+          Metadata m = new Metadata();
+          new ExifReader().extract(new ByteArrayReader(tiff), m);
+          return orientation(m);
+        }
+        at += 12 + (int) len; // length, type, data, CRC
+      }
+      return 1;
+    } catch (Exception e) {
+      return 1;
+    }
+  }
+
+  private static int orientation(Metadata m) throws MetadataException {
+    ExifIFD0Directory ifd0 = m.getFirstDirectoryOfType(ExifIFD0Directory.class);
+    if (ifd0 == null || !ifd0.containsTag(ExifIFD0Directory.TAG_ORIENTATION)) return 1;
+    int v = ifd0.getInt(ExifIFD0Directory.TAG_ORIENTATION);
+    return v >= 1 && v <= 8 ? v : 1;
   }
 
   /**

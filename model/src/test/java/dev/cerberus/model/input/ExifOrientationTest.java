@@ -11,12 +11,14 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * JPEGs with a hand-written EXIF APP1 (one IFD0 entry, tag 0x0112): the decoded pixels must be
+ * JPEGs with a hand-written EXIF APP1 (and PNGs with an eXIf chunk) (one IFD0 entry, tag 0x0112): the decoded pixels must be
  * what a viewer shows, checked against the stored image transformed by java.awt's own
  * AffineTransformOp (independent of the code under test).
  */
@@ -72,7 +74,7 @@ class ExifOrientationTest {
   void garbageOrMissingExifDecodesUpright() throws Exception {
     byte[] plain = TestImages.encode(stored(), "jpeg");
     byte[] garbage = "Exif\0\0MM\0*\0\0\0\u00ff\u00ff\u00ff\u0001\u0012".getBytes(StandardCharsets.ISO_8859_1);
-    byte[] truncated = java.util.Arrays.copyOf(exif(6, ByteOrder.BIG_ENDIAN), 20);
+    byte[] truncated = Arrays.copyOf(exif(6, ByteOrder.BIG_ENDIAN), 20);
     byte[] outOfRange = exif(9, ByteOrder.BIG_ENDIAN);
     for (byte[] app1 : new byte[][] {garbage, truncated, outOfRange}) {
       BufferedImage img = ImageDecoder.read(withApp1(plain, app1), LIMITS);
@@ -94,11 +96,23 @@ class ExifOrientationTest {
   }
 
   @Test
-  void pngIsUnaffected() throws Exception {
-    // orientation is read from JPEGs only
+  void pngWithoutEXifIsUnaffected() throws Exception {
     BufferedImage img = ImageDecoder.read(TestImages.encode(stored(), "png"), LIMITS);
     assertThat(img.getWidth()).isEqualTo(W);
     assertThat(img.getRGB(0, 0) & 0xFFFFFF).isEqualTo(0xFFFFFF);
+  }
+
+  @Test
+  void pngEXifChunkBeforeImageDataIsApplied() throws Exception {
+    byte[] png = TestImages.encode(stored(), "png");
+    byte[] tiff = Arrays.copyOfRange(exif(6, ByteOrder.LITTLE_ENDIAN), 6, 6 + 26);
+    BufferedImage six = ImageDecoder.read(withPngChunk(png, "eXIf", tiff), LIMITS);
+    assertThat(six.getWidth()).isEqualTo(H);
+    assertThat(six.getRGB(H - 1, 0) & 0xFFFFFF).isEqualTo(0xFFFFFF);
+    assertThat(six.getRGB(0, 0) & 0xFFFFFF).isZero();
+    // a corrupt eXIf is ignored, not an error
+    BufferedImage bad = ImageDecoder.read(withPngChunk(png, "eXIf", new byte[] {'M', 'M', 9}), LIMITS);
+    assertThat(bad.getWidth()).isEqualTo(W);
   }
 
   @Test
@@ -144,6 +158,21 @@ class ExifOrientationTest {
     out.write(len & 0xFF);
     out.write(payload, 0, payload.length);
     out.write(jpeg, at, jpeg.length - at);
+    return out.toByteArray();
+  }
+
+  /** Inserts a chunk (with its CRC) right after IHDR, which is always 25 bytes at offset 8. */
+  static byte[] withPngChunk(byte[] png, String type, byte[] data) {
+    byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
+    CRC32 crc = new CRC32();
+    crc.update(typeBytes);
+    crc.update(data);
+    ByteBuffer chunk = ByteBuffer.allocate(12 + data.length);
+    chunk.putInt(data.length).put(typeBytes).put(data).putInt((int) crc.getValue());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(png, 0, 33);
+    out.write(chunk.array(), 0, chunk.capacity());
+    out.write(png, 33, png.length - 33);
     return out.toByteArray();
   }
 
