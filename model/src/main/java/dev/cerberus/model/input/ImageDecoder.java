@@ -18,6 +18,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * read from the header first, so an image that declares more pixels than allowed is refused
  * before any pixel memory is allocated. Truncated files are refused rather than served with
  * a grey tail (the JPEG reader only warns about them, so warnings are treated as errors).
+ * The EXIF orientation (JPEG APP1, PNG eXIf) is applied to the decoded pixels ({@link ExifOrientation}).
  */
 public final class ImageDecoder {
 
@@ -87,7 +88,11 @@ public final class ImageDecoder {
           throw InputRejectedException.invalid(
               "image is corrupt or truncated (" + reader.getFormatName() + ": " + warning[0] + ")");
         }
-        return image;
+        // the EXIF orientation says how a viewer shows the image (phones store sideways
+        // pixels); orient before resize so server and trainer see the upright image
+        boolean jpeg = "jpeg".equals(reader.getFormatName().toLowerCase(Locale.ROOT));
+        int orientation = jpeg ? ExifOrientation.ofJpeg(bytes) : ExifOrientation.ofPng(bytes);
+        return ExifOrientation.apply(image, orientation);
       } finally {
         reader.dispose();
       }
