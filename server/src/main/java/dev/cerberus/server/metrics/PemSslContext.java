@@ -20,14 +20,15 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * A JDK {@link SSLContext} from the same PEM files the gRPC server reads (cerberus.tls.*):
  * gRPC's Netty reads PEM itself, but the JDK HTTP server behind /metrics needs a key store.
+ * Tests also use it for a client that presents a certificate.
  */
-final class PemSslContext {
+public final class PemSslContext {
 
   private static final char[] NO_PASSWORD = new char[0];
 
   private PemSslContext() {}
 
-  static SSLContext of(Path certChain, Path pkcs8Key, Optional<Path> clientCa)
+  public static SSLContext of(Path certChain, Path pkcs8Key, Optional<Path> clientCa)
       throws IOException {
     try {
       KeyStore keys = KeyStore.getInstance("PKCS12");
