@@ -5,6 +5,7 @@ import dev.cerberus.server.grpc.ClassifierService;
 import dev.cerberus.server.grpc.TokenAuthInterceptor;
 import dev.cerberus.server.inference.ModelRepository;
 import dev.cerberus.server.grpc.MalformedRequests;
+import dev.cerberus.server.metrics.MetricsEndpoint;
 import dev.cerberus.server.metrics.MetricsInterceptor;
 import dev.cerberus.server.metrics.ServerMetrics;
 import dev.cerberus.server.oip.OipInferenceService;
@@ -20,12 +21,12 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,13 +52,13 @@ public final class CerberusServer implements AutoCloseable {
   private final ServerMetrics metrics;
   private final HealthStatusManager health;
   private final Server server;
-  private final HTTPServer metricsServer;
+  private final MetricsEndpoint metricsServer;
   private final ScheduledExecutorService reloader;
   private final AtomicInteger shutdowns = new AtomicInteger();
 
   private CerberusServer(ServerSettings settings, ModelRepository repository,
       ExecutorService workers, ServerMetrics metrics, HealthStatusManager health, Server server,
-      HTTPServer metricsServer, ScheduledExecutorService reloader) {
+      MetricsEndpoint metricsServer, ScheduledExecutorService reloader) {
     this.settings = settings;
     this.repository = repository;
     this.workers = workers;
@@ -134,10 +135,11 @@ public final class CerberusServer implements AutoCloseable {
       throw new IOException("cannot listen on " + settings.host() + ":" + settings.port()
           + " (cerberus.host, cerberus.port): " + e.getMessage(), e);
     }
-    HTTPServer metricsServer = null;
+    MetricsEndpoint metricsServer = null;
     if (settings.metricsPort() >= 0) {
-      metricsServer = HTTPServer.builder().hostname(settings.host()).port(settings.metricsPort())
-          .registry(metrics.registry()).buildAndStart();
+      metricsServer = startMetrics(settings, metrics, server, repository, workers);
+    } else {
+      log.info("metrics: off (cerberus.metrics.port = -1)");
     }
     ScheduledExecutorService reloader = null;
     if (!settings.reloadInterval().isZero()) {
@@ -152,6 +154,36 @@ public final class CerberusServer implements AutoCloseable {
         metricsServer, reloader);
   }
 
+  /**
+   * The /metrics endpoint with the gRPC server's TLS and, unless cerberus.metrics.auth=none, its
+   * token. On failure everything started so far is stopped.
+   */
+  private static MetricsEndpoint startMetrics(ServerSettings settings, ServerMetrics metrics,
+      Server server, ModelRepository repository, ExecutorService workers) throws IOException {
+    Optional<MetricsEndpoint.Tls> tls = settings.tlsCert().map(cert -> new MetricsEndpoint.Tls(
+        cert, settings.tlsKey().orElseThrow(), settings.tlsClientCa()));
+    Optional<String> token = settings.metricsToken();
+    MetricsEndpoint endpoint;
+    try {
+      endpoint = MetricsEndpoint.start(settings.host(), settings.metricsPort(),
+          metrics.registry(), tls, token);
+    } catch (IOException | RuntimeException e) {
+      server.shutdownNow();
+      repository.close();
+      workers.shutdownNow();
+      throw new IOException("cannot serve metrics on " + settings.host() + ":"
+          + settings.metricsPort() + " (cerberus.metrics.port): " + e.getMessage(), e);
+    }
+    log.info("metrics: {}://{}:{}/metrics, TLS {}, auth {}", tls.isPresent() ? "https" : "http",
+        settings.host(), endpoint.port(),
+        tls.isEmpty() ? "off" : settings.tlsClientCa().isPresent() ? "on (client certificate "
+            + "required)" : "on",
+        token.isPresent() ? "bearer token (cerberus.auth.token)"
+            : settings.authToken().isPresent() ? "none (cerberus.metrics.auth=none)"
+            : "none (no cerberus.auth.token)");
+    return endpoint;
+  }
+
   /** The bound gRPC port (useful with port 0). */
   public int port() {
     return server.getPort();
@@ -159,7 +191,7 @@ public final class CerberusServer implements AutoCloseable {
 
   /** The bound metrics port, or -1 when metrics are off. */
   public int metricsPort() {
-    return metricsServer == null ? -1 : metricsServer.getPort();
+    return metricsServer == null ? -1 : metricsServer.port();
   }
 
   public ModelRepository repository() {

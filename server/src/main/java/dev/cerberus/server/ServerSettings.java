@@ -53,6 +53,8 @@ import java.util.stream.Collectors;
  *     (cerberus.tls.client-ca)
  * @param authToken bearer token every call must carry, except health (cerberus.auth.token)
  * @param metricsPort Prometheus HTTP port; -1 = off, 0 = any free port (cerberus.metrics.port)
+ * @param metricsAuth token = /metrics needs the auth token when one is set, none = open
+ *     (cerberus.metrics.auth)
  * @param reloadInterval how often the repository is rescanned; zero = never
  *     (cerberus.reload-interval-seconds)
  */
@@ -82,6 +84,7 @@ public record ServerSettings(
     Optional<Path> tlsClientCa,
     Optional<String> authToken,
     int metricsPort,
+    String metricsAuth,
     Duration reloadInterval) {
 
   private static final int CORE_COUNT = Runtime.getRuntime().availableProcessors();
@@ -172,7 +175,11 @@ public record ServerSettings(
           "When set, every call except grpc.health.v1 must send 'authorization: Bearer TOKEN',"
               + " else UNAUTHENTICATED. Prefer the properties file: flags are visible in ps."),
       new Setting("cerberus.metrics.port", "--metrics-port", "-1", "N",
-          "Prometheus /metrics HTTP port on the same host; -1 = off, 0 = any free port."),
+          "Prometheus /metrics HTTP port on the same host; -1 = off, 0 = any free port. HTTPS"
+              + " with the gRPC certificate when TLS is on."),
+      new Setting("cerberus.metrics.auth", "--metrics-auth", "token", "token|none",
+          "token: when cerberus.auth.token is set, /metrics needs 'Authorization: Bearer TOKEN'"
+              + " too (else 401). none: /metrics is open, for a scraper on a private network."),
       new Setting("cerberus.reload-interval-seconds", "--reload-interval-seconds", "0", "S",
           "Rescan the model repository this often (new versions load, removed ones retire);"
               + " 0 = never."));
@@ -231,6 +238,7 @@ public record ServerSettings(
         r.path("cerberus.tls.client-ca"),
         r.optional("cerberus.auth.token"),
         r.integer("cerberus.metrics.port", -1, 65535),
+        r.choice("cerberus.metrics.auth", "token", "none"),
         Duration.ofSeconds(r.integer("cerberus.reload-interval-seconds", 0, 86_400)));
     settings.check();
     return settings;
@@ -272,7 +280,12 @@ public record ServerSettings(
         maxBatchSize, maxQueueDelayNanos, queueCapacity, streamMaxInFlight, oipStreamMaxInFlightRequests,
         preprocessThreads, inferenceThreads, intraOpThreads, graphOptimizer,
         mallocMmapThreshold, mallocTrimThreshold, device, warmUpBatchSizes, limits, drainTimeout, tlsCert, tlsKey,
-        tlsClientCa, authToken, metricsPort, reloadInterval);
+        tlsClientCa, authToken, metricsPort, metricsAuth, reloadInterval);
+  }
+
+  /** The token /metrics requires, or empty when it is open (no token, or metrics auth none). */
+  public Optional<String> metricsToken() {
+    return "none".equals(metricsAuth) ? Optional.empty() : authToken;
   }
 
   /** Parses values and names the key in every error. */

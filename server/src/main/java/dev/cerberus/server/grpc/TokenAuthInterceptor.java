@@ -31,7 +31,7 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
    * scheme. The scheme name is case-insensitive (RFC 7235 section 2.1), so {@code bearer x}
    * and {@code BEARER x} are the same credentials as {@code Bearer x}.
    */
-  static String bearerToken(String authorization) {
+  public static String bearerToken(String authorization) {
     if (authorization == null) {
       return null;
     }
@@ -43,6 +43,17 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
     return v.substring(space + 1).strip();
   }
 
+  /**
+   * Whether an {@code authorization} value carries this token; the /metrics endpoint asks the
+   * same question, so both transports accept exactly the same credentials.
+   */
+  public boolean accepts(String authorization) {
+    String token = bearerToken(authorization);
+    // constant-time comparison: the time taken must not reveal how much of the token matched
+    return token != null
+        && MessageDigest.isEqual(expected, token.getBytes(StandardCharsets.UTF_8));
+  }
+
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
@@ -50,10 +61,8 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     String presented = headers.get(AUTHORIZATION);
-    String token = bearerToken(presented);
-    // constant-time comparison: the time taken must not reveal how much of the token matched
-    if (token == null
-        || !MessageDigest.isEqual(expected, token.getBytes(StandardCharsets.UTF_8))) {
+    if (!accepts(presented)) {
+      String token = bearerToken(presented);
       call.close(Status.UNAUTHENTICATED.withDescription(presented == null
               ? "this server requires 'authorization: Bearer <token>' metadata"
               : token == null
