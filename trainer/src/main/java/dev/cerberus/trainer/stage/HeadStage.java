@@ -1,6 +1,5 @@
 package dev.cerberus.trainer.stage;
 
-import dev.cerberus.model.heads.Activation;
 import dev.cerberus.model.heads.DenseLayer;
 import dev.cerberus.trainer.config.TrainerConfig;
 import dev.cerberus.trainer.config.TrainerConfig.HeadSpec;
@@ -13,6 +12,7 @@ import dev.cerberus.trainer.train.JointTrainer;
 import dev.cerberus.trainer.train.MaskedLoss;
 import dev.cerberus.trainer.train.TrainingSet;
 import dev.cerberus.trainer.train.TrainingSettings;
+import dev.cerberus.trainer.weak.ServedHeads;
 import dev.cerberus.trainer.weak.WeakSupervisionSettings;
 import dev.cerberus.trainer.weak.WeakSupervisionStage;
 import java.io.PrintStream;
@@ -220,15 +220,8 @@ public final class HeadStage {
     return labels;
   }
 
+  /** The served layers: the same export the weak-supervision labellers use. */
   private static List<DenseLayer> denseLayers(HeadNet net, Standardisation norm) {
-    List<float[][]> exported = net.exportFolded(norm.mean(), norm.std());
-    List<DenseLayer> out = new ArrayList<>();
-    for (int l = 0; l < exported.size(); l++) {
-      float[] w = exported.get(l)[0];
-      float[] b = exported.get(l)[1];
-      out.add(new DenseLayer(b.length, w.length / b.length, w, b,
-          l < exported.size() - 1 ? Activation.RELU : Activation.NONE));
-    }
-    return out;
+    return ServedHeads.export(net, norm.mean(), norm.std());
   }
 }
