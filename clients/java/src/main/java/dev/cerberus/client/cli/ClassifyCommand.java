@@ -21,7 +21,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code cerberus classify}: files, texts, or a bulk source with resume. */
-@Command(name = "classify", mixinStandardHelpOptions = true,
+// no mixinStandardHelpOptions: its --version clashes with the model --version below, and
+// picocli then dropped --help too ("Unknown option: '--help'")
+@Command(name = "classify",
     description = {"Classifies image files or texts; prints one JSON object per item per line:",
         "  {\"id\",\"decision\",\"unknown\",\"ood_score\",\"heads\":{NAME:{\"label\","
             + "\"probabilities\":{LABEL:p}}}}",
@@ -33,6 +35,9 @@ final class ClassifyCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Mixin ConnectionOptions connection;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
 
   @Option(names = "--model", paramLabel = "NAME",
       description = "Model name. Default: the only model the server serves.")

@@ -77,6 +77,19 @@ class CerberusCliTest {
   }
 
   @Test
+  void everySubcommandTakesHelp() {
+    for (String command : List.of("classify", "health", "models")) {
+      for (String flag : List.of("--help", "-h")) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = CerberusCli.run(new PrintWriter(out), new PrintWriter(err), command, flag);
+        assertThat(code).as(command + " " + flag + ": " + err).isZero();
+        assertThat(out.toString()).as(command + " " + flag).contains("Usage: cerberus " + command);
+      }
+    }
+  }
+
+  @Test
   void textsPrintOneJsonObjectPerLine() {
     Run r = cli("classify", "--text", "Trouser", "???");
     assertThat(r.code()).isZero();
