@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cerberus.proto.v1.ClassifierGrpc;
+import dev.cerberus.server.grpc.MalformedRequests;
 import dev.cerberus.proto.v1.ClassifyRequest;
 import dev.cerberus.proto.v1.ClassifyStreamRequest;
 import dev.cerberus.proto.v1.ClassifyStreamResponse;
@@ -19,10 +20,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,27 +62,11 @@ class MalformedRequestTest {
     server.close();
   }
 
-  private static final MethodDescriptor.Marshaller<byte[]> RAW =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
 
   private static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> m) {
     return MethodDescriptor.<byte[], byte[]>newBuilder().setType(m.getType())
-        .setFullMethodName(m.getFullMethodName()).setRequestMarshaller(RAW)
-        .setResponseMarshaller(RAW).build();
+        .setFullMethodName(m.getFullMethodName()).setRequestMarshaller(MalformedRequests.RAW_BYTES)
+        .setResponseMarshaller(MalformedRequests.RAW_BYTES).build();
   }
 
   private static void unary(MethodDescriptor<?, ?> m, byte[] body, String messagePart) {

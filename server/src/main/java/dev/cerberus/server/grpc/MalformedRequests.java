@@ -38,10 +38,14 @@ public final class MalformedRequests {
   /** {@code service} with request parse failures answered as INVALID_ARGUMENT. */
   public static ServerServiceDefinition guard(ServerServiceDefinition service) {
     return ServerInterceptors.intercept(
-        ServerInterceptors.useMarshalledMessages(service, BYTES), new Guard());
+        ServerInterceptors.useMarshalledMessages(service, RAW_BYTES), new Guard());
   }
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+  /**
+   * Messages as their raw bytes (each is copied once more than with the generated marshaller:
+   * the price of parsing where a failure can be answered).
+   */
+  public static final MethodDescriptor.Marshaller<byte[]> RAW_BYTES =
       new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
