@@ -23,7 +23,7 @@ public record Bundle(
 
   /** Width of the features the heads read: {@code feature_size}, doubled with flip features. */
   public int headInputSize() {
-    return manifest.backbone().featureSize() * (manifest.flipFeatures() ? 2 : 1);
+    return manifest.backbone().featureSize() * manifest.flip().widthFactor();
   }
 
   /** A manifest path resolved inside the bundle (already checked by the reader). */

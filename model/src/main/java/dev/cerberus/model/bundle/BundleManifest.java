@@ -19,6 +19,7 @@ public record BundleManifest(
     InputSpec input,
     BackboneSpec backbone,
     Boolean flipFeatures,
+    Boolean flipTta,
     List<HeadSpec> heads,
     UnknownPolicy unknown,
     Map<String, Object> provenance,
@@ -29,10 +30,18 @@ public record BundleManifest(
 
   public BundleManifest {
     flipFeatures = flipFeatures != null && flipFeatures;
+    // absent unless true, so bundles without TTA keep their bundle.json byte for byte
+    flipTta = flipTta != null && flipTta ? Boolean.TRUE : null;
     heads = heads == null ? List.of() : List.copyOf(heads);
     unknown = unknown == null ? UnknownPolicy.none() : unknown;
     provenance = provenance == null ? Map.of() : provenance;
     metrics = metrics == null ? Map.of() : metrics;
+  }
+
+  /** How the features use the mirror image ({@code flip_features} / {@code flip_tta}). */
+  @JsonIgnore
+  public FlipMode flip() {
+    return FlipMode.of(flipFeatures, flipTta != null);
   }
 
   /** {@code metrics} entries whose value is a number (the spec asks for a flat numeric map). */

@@ -97,7 +97,7 @@ public final class BundleMerger {
     BundleManifest merged = new BundleManifest(
         BundleManifest.SUPPORTED_SCHEMA_VERSION, options.name(), options.version(),
         "merged from " + String.join(", ", sources.stream().map(this::describe).toList()),
-        m0.input(), backbone, m0.flipFeatures(), heads, none, provenance(), metrics);
+        m0.input(), backbone, m0.flipFeatures(), m0.flipTta(), heads, none, provenance(), metrics);
     writer.finish(merged);
   }
 

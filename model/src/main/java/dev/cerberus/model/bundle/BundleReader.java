@@ -81,7 +81,15 @@ public final class BundleReader {
       fail("flip_features", "is only allowed for image inputs (input.kind is "
           + m.input().kind() + ")");
     }
-    int features = m.backbone().featureSize() * (m.flipFeatures() ? 2 : 1);
+    if (m.flipTta() != null && !InputSpec.IMAGE.equals(m.input().kind())) {
+      fail("flip_tta", "is only allowed for image inputs (input.kind is "
+          + m.input().kind() + ")");
+    }
+    if (m.flipFeatures() && m.flipTta() != null) {
+      fail("flip_tta", "cannot be true together with flip_features (heads read either"
+          + " [f(x), f(x) - f(mirror x)] or the mean of f(x) and f(mirror x); choose one)");
+    }
+    int features = m.backbone().featureSize() * m.flip().widthFactor();
     List<List<DenseLayer>> heads = checkHeads(m, features);
     Map<String, Npy.Array> ood = new LinkedHashMap<>();
     checkUnknown(m, m.unknown(), "unknown", features, ood, true, null);

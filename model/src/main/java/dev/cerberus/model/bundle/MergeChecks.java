@@ -42,6 +42,7 @@ final class MergeChecks {
     same(a, b, "backbone.output", x.backbone().output(), y.backbone().output());
     same(a, b, "backbone.feature_size", x.backbone().featureSize(), y.backbone().featureSize());
     same(a, b, "flip_features", x.flipFeatures(), y.flipFeatures());
+    same(a, b, "flip_tta", x.flip() == FlipMode.TTA, y.flip() == FlipMode.TTA);
     same(a, b, "input.kind", x.input().kind(), y.input().kind());
     switch (x.input().kind()) {
       case InputSpec.IMAGE -> image(a, b, x.input().image(), y.input().image());

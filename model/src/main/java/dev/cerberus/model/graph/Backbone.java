@@ -9,6 +9,7 @@ import dev.cerberus.model.bundle.BundleException;
 import dev.cerberus.model.bundle.BundleManifest.BackboneSpec;
 import dev.cerberus.model.bundle.BundleManifest.InputSpec;
 import dev.cerberus.model.bundle.BundleManifest.TextSpec;
+import dev.cerberus.model.bundle.FlipMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.List;
 /**
  * The backbone of a bundle, whole or split, with optional head-specific tops. One call runs
  * the trunk once for the batch, the shared top once (when any consumer needs it) and each
- * own top once, then pools (text tokens) and applies flip features.
+ * own top once, then pools (text tokens) and applies the flip mode (features or TTA).
  */
 final class Backbone implements AutoCloseable {
 
@@ -27,7 +28,7 @@ final class Backbone implements AutoCloseable {
   private final boolean text;
   private final boolean tokens;
   private final boolean meanPooling;
-  private final boolean flip;
+  private final FlipMode flip;
   private final boolean flatten;
 
   private Backbone(
@@ -37,7 +38,7 @@ final class Backbone implements AutoCloseable {
       List<TorchScriptModule> ownTops,
       InputSpec input,
       BackboneSpec spec,
-      boolean flip,
+      FlipMode flip,
       boolean flatten) {
     this.whole = whole;
     this.trunk = trunk;
@@ -58,7 +59,7 @@ final class Backbone implements AutoCloseable {
       Path dir,
       InputSpec input,
       BackboneSpec spec,
-      boolean flip,
+      FlipMode flip,
       List<String> ownTopFiles,
       Device device)
       throws BundleException {
@@ -73,7 +74,7 @@ final class Backbone implements AutoCloseable {
       Path dir,
       InputSpec input,
       BackboneSpec spec,
-      boolean flip,
+      FlipMode flip,
       List<String> ownTopFiles,
       Device device,
       boolean flatten)
@@ -114,7 +115,7 @@ final class Backbone implements AutoCloseable {
   /**
    * Features for each source: index 0 the shared features (null when {@code needShared} is
    * false and the backbone is split), 1.. the own tops' features. Each is [B, F] (2F with
-   * flip), in the inputs' manager.
+   * flip features), in the inputs' manager.
    */
   NDArray[] run(NDList inputs, boolean needShared) {
     NDArray mask = text ? inputs.get(1) : null;
@@ -132,7 +133,10 @@ final class Backbone implements AutoCloseable {
     return out;
   }
 
-  /** Pools token states when needed, then applies flip features. */
+  /**
+   * Pools token states when needed, then combines each item's row with its mirror's (the batch
+   * is items first, then their mirrors: {@link BatchTensors}).
+   */
   private NDArray finish(NDArray y, NDArray mask) {
     if (tokens) y = pool(y, mask);
     if (flatten && y.getShape().dimension() > 2) y = y.reshape(y.getShape().get(0), -1);
@@ -141,11 +145,13 @@ final class Backbone implements AutoCloseable {
           "backbone output has shape " + y.getShape() + ", expected [B, F] after pooling"
               + " (backbone.output is " + (tokens ? "tokens" : "pooled") + ")");
     }
-    if (!flip) return y;
+    if (!flip.mirrors()) return y;
     long b = y.getShape().get(0) / 2;
     NDArray f = y.get(new NDIndex("0:{}", b));
     NDArray fm = y.get(new NDIndex("{}:", b));
-    return f.concat(f.sub(fm), 1);
+    // TTA: x gives f(x) + f(m(x)), its mirror f(m(x)) + f(x); float addition commutes, so the
+    // two differ only by the backbone's own noise between batch positions (none seen on CPU)
+    return flip == FlipMode.TTA ? f.add(fm).mul(0.5f) : f.concat(f.sub(fm), 1);
   }
 
   private NDArray pool(NDArray h, NDArray mask) {

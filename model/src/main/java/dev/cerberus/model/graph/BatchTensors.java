@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.cerberus.model.bundle.BundleManifest.InputSpec;
+import dev.cerberus.model.bundle.FlipMode;
 import dev.cerberus.model.input.PreparedInput;
 import java.util.List;
 
@@ -12,7 +13,8 @@ import java.util.List;
  * Copies a batch of prepared inputs into one Java buffer per backbone argument and creates one
  * NDArray from each (no per-item native arrays).
  *
- * <p>Images: [B,C,H,W]; with flip features [2B,C,H,W], items first, then their mirrors.
+ * <p>Images: [B,C,H,W]; with flip features or flip TTA [2B,C,H,W], items first, then their
+ * mirrors.
  * Text: input_ids, attention_mask, token_type_ids, each int64 [B,T], T the smallest bucket
  * that fits the longest item. Tensors: [B, shape...].
  */
@@ -21,9 +23,9 @@ final class BatchTensors {
   private final InputSpec spec;
   private final boolean flip;
 
-  BatchTensors(InputSpec spec, boolean flip) {
+  BatchTensors(InputSpec spec, FlipMode flip) {
     this.spec = spec;
-    this.flip = flip;
+    this.flip = flip.mirrors();
   }
 
   /** The backbone's arguments for this batch, created in {@code m}. */

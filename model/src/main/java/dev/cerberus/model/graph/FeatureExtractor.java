@@ -6,6 +6,7 @@ import dev.cerberus.model.GraphOptions;
 import dev.cerberus.model.bundle.BundleException;
 import dev.cerberus.model.bundle.BundleManifest.BackboneSpec;
 import dev.cerberus.model.bundle.BundleManifest.InputSpec;
+import dev.cerberus.model.bundle.FlipMode;
 import dev.cerberus.model.input.InputLimits;
 import dev.cerberus.model.input.InputPreprocessor;
 import dev.cerberus.model.input.InputRejectedException;
@@ -19,8 +20,8 @@ import java.util.List;
  * Features of a backbone for the trainer, computed by the same preprocessing, batching,
  * pooling and flip code the server runs, so heads are fitted on exactly what they will read.
  *
- * <p>Two forms: {@link #open} gives the heads' input of a bundle-to-be (pooled, flip applied,
- * {@code F} or {@code 2F} wide); {@link #forFile} runs one TorchScript file (a whole backbone
+ * <p>Two forms: {@link #open} gives the heads' input of a bundle-to-be (pooled, flip mode
+ * applied, {@code F} or {@code 2F} wide); {@link #forFile} runs one TorchScript file (a whole backbone
  * or a trunk) and flattens whatever it returns per item (a trunk's [C,h,w] map becomes C*h*w
  * values), for caching trunk outputs before fine-tuning a top.
  *
@@ -48,7 +49,7 @@ public final class FeatureExtractor implements AutoCloseable {
    * @param batchSize items per forward pass (>= 1)
    */
   public static FeatureExtractor open(
-      Path dir, InputSpec input, BackboneSpec backbone, boolean flip, GraphOptions options, int batchSize)
+      Path dir, InputSpec input, BackboneSpec backbone, FlipMode flip, GraphOptions options, int batchSize)
       throws BundleException {
     return create(dir, input, backbone, flip, options, batchSize, false);
   }
@@ -62,11 +63,11 @@ public final class FeatureExtractor implements AutoCloseable {
       throws BundleException {
     Path dir = ptFile.toAbsolutePath().getParent();
     BackboneSpec spec = new BackboneSpec(ptFile.getFileName().toString(), null, output, null, null);
-    return create(dir, input, spec, false, options, batchSize, true);
+    return create(dir, input, spec, FlipMode.NONE, options, batchSize, true);
   }
 
   private static FeatureExtractor create(
-      Path dir, InputSpec input, BackboneSpec spec, boolean flip, GraphOptions options, int batchSize, boolean flatten)
+      Path dir, InputSpec input, BackboneSpec spec, FlipMode flip, GraphOptions options, int batchSize, boolean flatten)
       throws BundleException {
     if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
     Device device = MultiHeadGraph.device(options.device());

@@ -61,7 +61,7 @@ public final class MultiHeadGraph implements ServableModel {
     this.bundle = bundle;
     this.manager = manager;
     this.preprocessor = preprocessor;
-    this.tensors = new BatchTensors(bundle.manifest().input(), bundle.manifest().flipFeatures());
+    this.tensors = new BatchTensors(bundle.manifest().input(), bundle.manifest().flip());
     this.backbone = backbone;
     this.sources = sources;
     this.policies = new UnknownPolicies(bundle, sourceOf);
@@ -96,7 +96,7 @@ public final class MultiHeadGraph implements ServableModel {
     Backbone backbone = null;
     NDManager manager = NDManager.newBaseManager(device, "PyTorch");
     try {
-      backbone = Backbone.load(bundle.dir(), m.input(), m.backbone(), m.flipFeatures(), ownTops, device);
+      backbone = Backbone.load(bundle.dir(), m.input(), m.backbone(), m.flip(), ownTops, device);
       List<FusedHeads> sources = new ArrayList<>();
       for (int s = 0; s < 1 + ownTops.size(); s++) {
         List<Integer> idx = new ArrayList<>();

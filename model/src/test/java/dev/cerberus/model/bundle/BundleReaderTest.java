@@ -111,6 +111,9 @@ class BundleReaderTest {
         "backbone.sha256", "does not match backbone.pt");
     assertRejected("image", r -> ((ObjectNode) r.get("backbone")).put("output", "tokens"), "backbone.output");
     assertRejected("text", r -> r.put("flip_features", true), "flip_features", "only allowed for image");
+    assertRejected("text", r -> r.put("flip_tta", true), "flip_tta", "only allowed for image");
+    assertRejected("flip", r -> r.put("flip_tta", true), "bundle.json", "flip_tta",
+        "cannot be true together with flip_features");
   }
 
   @Test

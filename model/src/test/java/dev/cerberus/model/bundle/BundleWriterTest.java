@@ -35,7 +35,7 @@ class BundleWriterTest {
             1, "written", "3", null,
             new InputSpec("image", new ImageSpec(16, 16, null, null, null, null, null), null, null),
             new BackboneSpec("backbone.pt", null, "pooled", 8, BundleWriter.sha256(fixture.resolve("backbone.pt"))),
-            false,
+            false, null,
             List.of(new HeadSpec("kind", "multiclass", List.of("a", "b", "c"), layers, null)),
             new UnknownPolicy("knn", null, 0.4, 0.95, null, null, null, null, "ood/bank.npy", 2, null, null, null, null),
             Map.of("trainer", "test"),
@@ -58,7 +58,7 @@ class BundleWriterTest {
     return new BundleManifest(1, "written", version, null,
         new InputSpec("image", new ImageSpec(16, 16, null, null, null, null, null), null, null),
         new BackboneSpec("backbone.pt", null, "pooled", 8, BundleWriter.sha256(fixture.resolve("backbone.pt"))),
-        false,
+        false, null,
         List.of(new HeadSpec("kind", "multiclass", List.of("a", "b", "c"), layers, null)),
         new UnknownPolicy("max_softmax", null, 0.4, 0.95, null, null, null, null, null, null, null, null, null, null),
         Map.of(), Map.of());

@@ -109,7 +109,7 @@ final class SourceBundles {
       specs.add(new HeadSpec(h.name(), h.kind(), h.labels(), w.writeHead(h.name(), layers), top));
     }
     return w.finish(new BundleManifest(1, dir.getFileName().toString(), "1", null, base.input(), bb,
-        false, specs, unknown, Map.of("trainer", "SourceBundles"), Map.of("accuracy", 0.5)));
+        false, null, specs, unknown, Map.of("trainer", "SourceBundles"), Map.of("accuracy", 0.5)));
   }
 
   /** The bundle again with the top-level threshold replaced. */
@@ -120,7 +120,7 @@ final class SourceBundles {
         u.temperature(), u.gateHead(), u.means(), u.precision(), u.bank(), u.k(), u.scores(),
         u.weight(), u.mean(), u.std());
     return BundleWriter.create(b.dir()).finish(new BundleManifest(m.schemaVersion(), m.name(),
-        m.version(), m.description(), m.input(), m.backbone(), m.flipFeatures(), m.heads(), t,
+        m.version(), m.description(), m.input(), m.backbone(), m.flipFeatures(), m.flipTta(), m.heads(), t,
         m.provenance(), m.metrics()));
   }
 

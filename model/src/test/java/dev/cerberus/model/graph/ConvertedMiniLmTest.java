@@ -1,6 +1,7 @@
 package dev.cerberus.model.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import dev.cerberus.model.bundle.FlipMode;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -150,9 +151,9 @@ class ConvertedMiniLmTest {
     BackboneSpec whole = new BackboneSpec("backbone.pt", null, "tokens", HIDDEN, null);
     BackboneSpec split = new BackboneSpec(null, new SplitSpec("trunk.pt", "top.pt"), "tokens", HIDDEN, null);
     GraphOptions o = GraphOptions.defaults();
-    try (FeatureExtractor w = FeatureExtractor.open(DIR, in, whole, false, o, 8);
-        FeatureExtractor s = FeatureExtractor.open(DIR, in, split, false, o, 8);
-        FeatureExtractor alone = FeatureExtractor.open(DIR, in, whole, false, o, 1)) {
+    try (FeatureExtractor w = FeatureExtractor.open(DIR, in, whole, FlipMode.NONE, o, 8);
+        FeatureExtractor s = FeatureExtractor.open(DIR, in, split, FlipMode.NONE, o, 8);
+        FeatureExtractor alone = FeatureExtractor.open(DIR, in, whole, FlipMode.NONE, o, 1)) {
       for (int bucket : BUCKETS) {
         List<PreparedInput> items = new ArrayList<>();
         for (ModelInput t : textsNear(bucket)) items.add(w.prepare(t, InputLimits.defaults()));
@@ -177,7 +178,7 @@ class ConvertedMiniLmTest {
     ReferenceCheck check = new ReferenceCheck(r, ref.toString());
     TextSpec text = new TextSpec("tokenizer.json", 128, "mean", BUCKETS);
     try (FeatureExtractor fx = FeatureExtractor.open(DIR, new InputSpec("text", null, text, null),
-        new BackboneSpec("backbone.pt", null, "tokens", HIDDEN, null), false, GraphOptions.defaults(), 8)) {
+        new BackboneSpec("backbone.pt", null, "tokens", HIDDEN, null), FlipMode.NONE, GraphOptions.defaults(), 8)) {
       List<PreparedInput> items = new ArrayList<>();
       for (JsonNode s : r.get("sentences")) {
         PreparedInput p = fx.prepare(new ModelInput.Text(s.get("text").asText()), InputLimits.defaults());

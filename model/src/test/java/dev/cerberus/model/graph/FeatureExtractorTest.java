@@ -1,6 +1,7 @@
 package dev.cerberus.model.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import dev.cerberus.model.bundle.FlipMode;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,7 +36,7 @@ class FeatureExtractorTest {
   void bundleFeaturesInBatchesOfTwoEqualTorch() throws Exception {
     Bundle b = BundleReader.read(FixtureBundles.copyTo("flip", tmp));
     try (FeatureExtractor fx =
-        FeatureExtractor.open(b.dir(), b.manifest().input(), b.manifest().backbone(), true, GraphOptions.defaults(), 2)) {
+        FeatureExtractor.open(b.dir(), b.manifest().input(), b.manifest().backbone(), FlipMode.FEATURES, GraphOptions.defaults(), 2)) {
       float[][] f = fx.extractInputs(images(), InputLimits.defaults());
       JsonNode exp = Expected.root().get("flip").get("features");
       assertThat(f.length).isEqualTo(3);

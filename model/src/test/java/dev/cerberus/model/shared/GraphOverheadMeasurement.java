@@ -83,7 +83,7 @@ class GraphOverheadMeasurement {
     }
     return w.finish(new BundleManifest(1, name, "1", null,
         new BundleManifest.InputSpec("image", new BundleManifest.ImageSpec(size, size, null, null, null, null, null), null, null),
-        new BundleManifest.BackboneSpec("backbone.pt", null, "pooled", 1280, null), false, specs,
+        new BundleManifest.BackboneSpec("backbone.pt", null, "pooled", 1280, null), false, null, specs,
         new BundleManifest.UnknownPolicy("max_softmax", null, 0.5, null, null, null, null, null, null, null, null, null, null, null),
         Map.of(), Map.of())).dir();
   }

@@ -116,7 +116,7 @@ class SharedModelsReferenceTest {
     BundleManifest m = new BundleManifest(1, "mnv2", "1", null,
         new InputSpec("image", new BundleManifest.ImageSpec(64, 64, null, null, null, null, null), null, null),
         new BundleManifest.BackboneSpec("backbone.pt", null, "pooled", 1280, "89bee952775d9eb3fdc84e87bc90b4889842730d72c2ec30b2477263dd0e60eb"),
-        false, List.of(new BundleManifest.HeadSpec("kind", "multiclass", List.of("a", "b", "c"), layers, null)),
+        false, null, List.of(new BundleManifest.HeadSpec("kind", "multiclass", List.of("a", "b", "c"), layers, null)),
         new BundleManifest.UnknownPolicy("max_softmax", null, 0.5, null, null, null, null, null, null, null, null, null, null, null),
         Map.of(), Map.of());
     w.finish(m);

@@ -24,7 +24,9 @@ public record TrainerConfig(
     List<SourceSpec> oodSets,
     OodSpec ood,
     TrainingSpec training,
-    WeakSupervisionSpec weakSupervision) {
+    WeakSupervisionSpec weakSupervision,
+    Boolean flipFeatures,
+    Boolean flipTta) {
 
   public TrainerConfig {
     version = version == null ? "1" : version;
@@ -37,6 +39,18 @@ public record TrainerConfig(
     ood = ood == null ? OodSpec.defaults() : ood;
     training = training == null ? TrainingSpec.defaults() : training;
     data = data == null ? new DataSpec(null, null, null, null, null, null, null) : data;
+    flipFeatures = flipFeatures != null && flipFeatures;
+    flipTta = flipTta != null && flipTta;
+  }
+
+  /**
+   * The bundle's {@code flip_features} / {@code flip_tta} (docs/bundle.md): heads read
+   * {@code [f(x), f(x) - f(mirror x)]} or {@code (f(x) + f(mirror x)) / 2}; image inputs and a
+   * whole backbone file only ({@code FlipCheck}).
+   */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public dev.cerberus.model.bundle.FlipMode flip() {
+    return dev.cerberus.model.bundle.FlipMode.of(flipFeatures, flipTta);
   }
 
   /** Without weak supervision (the shape of the config before {@code weak_supervision}). */
@@ -45,7 +59,7 @@ public record TrainerConfig(
       List<HeadSpec> heads, GateSpec gate, List<SourceSpec> outliers, List<SourceSpec> oodSets,
       OodSpec ood, TrainingSpec training) {
     this(name, version, description, seed, output, cacheDir, backbone, input, data, heads, gate,
-        outliers, oodSets, ood, training, null);
+        outliers, oodSets, ood, training, null, null, null);
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.cerberus.model.GraphOptions;
 import dev.cerberus.model.bundle.BundleException;
 import dev.cerberus.model.bundle.BundleManifest.BackboneSpec;
 import dev.cerberus.model.bundle.BundleManifest.InputSpec;
+import dev.cerberus.model.bundle.FlipMode;
 import dev.cerberus.model.graph.FeatureExtractor;
 import dev.cerberus.model.input.InputLimits;
 import dev.cerberus.model.input.InputRejectedException;
@@ -34,26 +35,35 @@ public final class ExtractorFeatureSource implements FeatureSource {
    */
   public ExtractorFeatureSource(Path dir, InputSpec input, String backboneFile, String output,
       String device, int batchSize, InputLimits limits) throws IOException {
-    this(dir, input, backboneFile, output, device, batchSize, limits, false);
+    this(dir, input, backboneFile, output, device, batchSize, limits, false, FlipMode.NONE);
   }
 
   /**
    * @param trunk {@code backboneFile} is a split backbone's trunk: its output (a feature map)
    *     is flattened per item, {@code C*h*w} values, and cached for fine-tuning the top
+   * @param flip the bundle's flip mode (whole backbones only): rows are the served
+   *     {@code [f(x), f(x) - f(mirror x)]} or {@code (f(x) + f(mirror x)) / 2}, computed by the
+   *     server's own batching and flip code
    */
   public ExtractorFeatureSource(Path dir, InputSpec input, String backboneFile, String output,
-      String device, int batchSize, InputLimits limits, boolean trunk) throws IOException {
+      String device, int batchSize, InputLimits limits, boolean trunk, FlipMode flip)
+      throws IOException {
+    if (trunk && flip.mirrors()) {
+      throw new IllegalArgumentException("flip modes need a whole backbone, not a trunk");
+    }
     this.limits = limits;
     try {
       GraphOptions options = new GraphOptions(device, new int[0]);
       this.extractor = trunk
           ? FeatureExtractor.forFile(dir.resolve(backboneFile), input, output, options, batchSize)
           : FeatureExtractor.open(dir, input,
-              new BackboneSpec(backboneFile, null, output, null, null), false, options, batchSize);
+              new BackboneSpec(backboneFile, null, output, null, null), flip, options, batchSize);
     } catch (BundleException e) {
       throw new IOException(e.getMessage(), e);
     }
-    this.specKey = (trunk ? "trunk:" : "") + specKey(input, output);
+    // the plain key is unchanged, so caches written before flip modes existed stay valid
+    this.specKey = (trunk ? "trunk:" : "") + specKey(input, output)
+        + (flip.mirrors() ? ":flip=" + flip.name().toLowerCase(java.util.Locale.ROOT) : "");
     this.featureSize = probe(input).length;
   }
 

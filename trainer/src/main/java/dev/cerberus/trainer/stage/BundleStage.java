@@ -138,7 +138,7 @@ public final class BundleStage {
                 c.backbone().featureSize(), null)
             : new BundleManifest.BackboneSpec("backbone.pt", null, c.backbone().output(),
                 c.backbone().featureSize(), backboneSha),
-        false, heads, unknown, provenance(plan, tops, backboneSha, report),
+        c.flipFeatures(), c.flipTta(), heads, unknown, provenance(plan, tops, backboneSha, report),
         flatMetrics(report));
   }
 

@@ -36,10 +36,12 @@ public final class FeatureStage {
       return textSplit(data, sha, c, log);
     }
     try (FeatureSource source = openSource(plan)) {
-      if (!plan.split() && source.featureSize() != c.backbone().featureSize()) {
+      int width = c.backbone().featureSize() * c.flip().widthFactor();
+      if (!plan.split() && source.featureSize() != width) {
         throw new TrainerException("backbone.feature_size: config says "
             + c.backbone().featureSize() + " but " + plan.backboneFile() + " outputs "
-            + source.featureSize() + " features; heads are built for feature_size");
+            + source.featureSize() / c.flip().widthFactor()
+            + " features; heads are built for feature_size");
       }
       FeatureCache cache = new FeatureCache(plan.loaded().resolve(c.cacheDir()), sha,
           source.specKey(), c.backbone().batchSize(), System.err);
@@ -129,6 +131,6 @@ public final class FeatureStage {
     }
     return new ExtractorFeatureSource(dir, in, file.getFileName().toString(),
         c.backbone().output(), c.backbone().device(), c.backbone().batchSize(),
-        InputLimits.defaults(), plan.split());
+        InputLimits.defaults(), plan.split(), c.flip());
   }
 }

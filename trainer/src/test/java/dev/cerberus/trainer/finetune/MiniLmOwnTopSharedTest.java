@@ -1,6 +1,7 @@
 package dev.cerberus.trainer.finetune;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import dev.cerberus.model.bundle.FlipMode;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cerberus.model.GraphOptions;
@@ -55,7 +56,7 @@ class MiniLmOwnTopSharedTest {
     var input = new BundleManifest.InputSpec("text", null, text, null);
     var bb = new BundleManifest.BackboneSpec(null, new BundleManifest.SplitSpec(precision + "trunk.pt",
         t.topFile().getFileName().toString()), "tokens", 384, null);
-    try (FeatureExtractor fx = FeatureExtractor.open(dir, input, bb, false,
+    try (FeatureExtractor fx = FeatureExtractor.open(dir, input, bb, FlipMode.NONE,
         new GraphOptions("cpu", new int[0]), 8)) {
       float[][] served = fx.extractInputs(sets.texts().get("val").stream()
           .map(s -> (ModelInput) new ModelInput.Text(s)).toList(), InputLimits.defaults());

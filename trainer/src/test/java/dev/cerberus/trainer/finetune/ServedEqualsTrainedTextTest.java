@@ -1,6 +1,7 @@
 package dev.cerberus.trainer.finetune;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import dev.cerberus.model.bundle.FlipMode;
 
 import dev.cerberus.model.GraphOptions;
 import dev.cerberus.model.bundle.BundleManifest;
@@ -33,7 +34,7 @@ class ServedEqualsTrainedTextTest {
     BundleManifest.BackboneSpec bb = new BundleManifest.BackboneSpec(null,
         new BundleManifest.SplitSpec("trunk.pt", top), "tokens", 32, null);
     // batch 7: server batches mix buckets (padded to the longest), the trainer's never do
-    try (FeatureExtractor fx = FeatureExtractor.open(bundleDir, in, bb, false,
+    try (FeatureExtractor fx = FeatureExtractor.open(bundleDir, in, bb, FlipMode.NONE,
         new GraphOptions("cpu", new int[0]), 7)) {
       return fx.extractInputs(texts.stream().map(t -> (ModelInput) new ModelInput.Text(t)).toList(),
           InputLimits.defaults());
@@ -84,7 +85,7 @@ class ServedEqualsTrainedTextTest {
     BundleManifest.InputSpec in = new BundleManifest.InputSpec("text", null,
         TextSplitFixture.textSpec(), null);
     try (FeatureExtractor whole = FeatureExtractor.open(bundle, in,
-        new BundleManifest.BackboneSpec("backbone.pt", null, "tokens", 32, null), false,
+        new BundleManifest.BackboneSpec("backbone.pt", null, "tokens", 32, null), FlipMode.NONE,
         new GraphOptions("cpu", new int[0]), 16)) {
       float[][] w = whole.extractInputs(sets.texts().get("val").stream()
           .map(t -> (ModelInput) new ModelInput.Text(t)).toList(), InputLimits.defaults());
