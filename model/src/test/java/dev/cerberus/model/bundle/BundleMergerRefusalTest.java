@@ -90,6 +90,8 @@ class BundleMergerRefusalTest {
     Path image = fixture(FixtureBundles.IMAGE, "i");
     Path flip = fixture(FixtureBundles.FLIP, "f");
     assertRefused(image, flip, "flip_features differs (false vs true)");
+    Path tta = edit(renamed(FixtureBundles.IMAGE, "t"), r -> r.put("flip_tta", true));
+    assertRefused(image, tta, "flip_tta differs (false vs true)");
     Path wide = edit(renamed(FixtureBundles.IMAGE, "w"),
         r -> ((ObjectNode) r.get("input").get("image")).put("width", 32));
     assertRefused(image, wide, "input.image.width differs (16 vs 32)");
