@@ -36,7 +36,8 @@ def save(arr, folder, name):
 
 
 def export(x, y, rng, splits, prefix, out):
-    """splits: [(split name, images per class per footwear type)], drawn without replacement."""
+    """splits: [(split name, images per class per footwear type)], drawn without replacement in
+    this order (a later entry never changes the sources of an earlier one)."""
     for label, kind in FOOTWEAR.items():
         pool = [int(i) for i in np.flatnonzero(y == label)]
         rng.shuffle(pool)
@@ -55,18 +56,21 @@ def export(x, y, rng, splits, prefix, out):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="examples/data/orientation")
-    ap.add_argument("--train", type=int, default=200, help="per class per footwear type")
-    ap.add_argument("--val", type=int, default=70, help="per class per footwear type")
-    ap.add_argument("--test", type=int, default=170, help="per class per footwear type")
+    ap.add_argument("--train", type=int, default=120, help="per class per footwear type")
+    ap.add_argument("--val", type=int, default=40, help="per class per footwear type")
+    ap.add_argument("--test", type=int, default=120, help="per class per footwear type")
+    ap.add_argument("--more-train", type=int, default=200,
+                    help="per class per footwear type, also into train/, drawn after val's sources"
+                         " (so growing the training set keeps train, val and test as they were)")
     ap.add_argument("--seed", type=int, default=14)
     a = ap.parse_args()
     rng = random.Random(a.seed)
     xtr, ytr = idx(f"{FASHION}/train-images-idx3-ubyte.gz"), idx(f"{FASHION}/train-labels-idx1-ubyte.gz")
     xte, yte = idx(f"{FASHION}/t10k-images-idx3-ubyte.gz"), idx(f"{FASHION}/t10k-labels-idx1-ubyte.gz")
-    export(xtr, ytr, rng, [("train", a.train), ("val", a.val)], "tr", a.out)
+    export(xtr, ytr, rng, [("train", a.train), ("val", a.val), ("train", a.more_train)], "tr", a.out)
     export(xte, yte, rng, [("test", a.test)], "te", a.out)
     n = 2 * len(FOOTWEAR)
-    print(f"orientation: {a.out}: train {n * a.train}, val {n * a.val}, test {n * a.test} images,"
+    print(f"orientation: {a.out}: train {n * (a.train + a.more_train)}, val {n * a.val}, test {n * a.test} images,"
           " every source image used once", file=sys.stderr)
 
 
