@@ -5,8 +5,8 @@
 # examples/orientation.yaml with only the flip key (and seed) changed; features are cached in
 # build/feature-cache, so only the first run of each arm runs the backbone.
 # Needs the data: tools/data/export_orientation.py (defaults) and
-#   tools/data/export_fashion_unknown.py --out examples/data/fashion-cat --train-per-class 100 \
-#     --val-per-class 30 --test-per-class 100 --near-ood-per-class 0 --digits 0 --letters 0 \
+#   tools/data/export_fashion_unknown.py --out examples/data/fashion-cat --train-per-class 60 \
+#     --val-per-class 20 --test-per-class 60 --near-ood-per-class 0 --digits 0 --letters 0 \
 #     --photo-crops 0
 # Usage: tools/experiments/orientation.sh [SEEDS...]   (default 42 43 44); JAR=... overrides
 # the trainer jar (default trainer/target/cerberus-trainer.jar, built by bin/cerberus).
