@@ -2,6 +2,9 @@ package dev.cerberus.server;
 
 import dev.cerberus.model.ServableModel;
 import dev.cerberus.server.grpc.ClassifierService;
+import dev.cerberus.server.grpc.OpenStreams;
+import dev.cerberus.server.grpc.ShutdownGate;
+import dev.cerberus.server.grpc.TransportLog;
 import dev.cerberus.server.grpc.TokenAuthInterceptor;
 import dev.cerberus.server.inference.ModelRepository;
 import dev.cerberus.server.grpc.MalformedRequests;
@@ -45,6 +48,12 @@ import org.slf4j.LoggerFactory;
 public final class CerberusServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(CerberusServer.class);
+  /**
+   * After the last call closed at shutdown: how long its final frames may take to leave before
+   * the remaining connections are cut (a call counts as closed once its status is handed to
+   * the transport, which is before the client has it).
+   */
+  private static final Duration FLUSH_GRACE = Duration.ofSeconds(1);
 
   private final ServerSettings settings;
   private final ModelRepository repository;
@@ -54,11 +63,13 @@ public final class CerberusServer implements AutoCloseable {
   private final Server server;
   private final MetricsEndpoint metricsServer;
   private final ScheduledExecutorService reloader;
+  private final Lifecycle lifecycle;
   private final AtomicInteger shutdowns = new AtomicInteger();
 
   private CerberusServer(ServerSettings settings, ModelRepository repository,
       ExecutorService workers, ServerMetrics metrics, HealthStatusManager health, Server server,
-      MetricsEndpoint metricsServer, ScheduledExecutorService reloader) {
+      MetricsEndpoint metricsServer, ScheduledExecutorService reloader, Lifecycle lifecycle) {
+    this.lifecycle = lifecycle;
     this.settings = settings;
     this.repository = repository;
     this.workers = workers;
@@ -73,13 +84,18 @@ public final class CerberusServer implements AutoCloseable {
    * The protocol front-ends served next to health and reflection. A new protocol registers
    * itself here with one line; each one talks only to the repository.
    */
-  static List<BindableService> frontEnds(ModelRepository repository, ServerSettings settings) {
+  static List<BindableService> frontEnds(ModelRepository repository, ServerSettings settings,
+      OpenStreams streams) {
     List<BindableService> services = new ArrayList<>();
-    services.add(new ClassifierService(repository, settings.streamMaxInFlight()));
+    services.add(new ClassifierService(repository, settings.streamMaxInFlight(), streams));
     services.add(new OipInferenceService(repository, new OipSettings(
-        settings.oipStreamMaxInFlightRequests(), OipSettings.defaults().serverVersion())));
+        settings.oipStreamMaxInFlightRequests(), OipSettings.defaults().serverVersion()),
+        streams));
     return services;
   }
+
+  /** What shutdown needs to stop besides the server: the gate for new calls, open streams. */
+  private record Lifecycle(ShutdownGate gate, OpenStreams streams) {}
 
   /** Loads every model, then starts serving. Health says SERVING once this returns. */
   public static CerberusServer start(ServerSettings settings) throws IOException {
@@ -102,10 +118,13 @@ public final class CerberusServer implements AutoCloseable {
     log.info("oneDNN instruction set: {}", isa == null
         ? "not limited (ONEDNN_MAX_CPU_ISA unset; AVX-512 kernels were wrong on AMD EPYC here, "
             + "see docs/settings.md)" : isa);
+    TransportLog.install();
     HealthStatusManager health = new HealthStatusManager();
+    Lifecycle lifecycle = new Lifecycle(new ShutdownGate(), new OpenStreams());
     NettyServerBuilder builder = NettyServerBuilder
         .forAddress(new InetSocketAddress(settings.host(), settings.port()))
         .maxInboundMessageSize(settings.maxInboundMessageBytes())
+        .intercept(lifecycle.gate())
         .intercept(new MetricsInterceptor(metrics));
     if (settings.tlsCert().isPresent()) {
       SslContextBuilder ssl = GrpcSslContexts.forServer(
@@ -117,10 +136,14 @@ public final class CerberusServer implements AutoCloseable {
     }
     TokenAuthInterceptor auth = settings.authToken().map(TokenAuthInterceptor::new).orElse(null);
     List<ServerServiceDefinition> services = new ArrayList<>();
-    for (BindableService s : frontEnds(repository, settings)) {
+    for (BindableService s : frontEnds(repository, settings, lifecycle.streams())) {
       services.add(s.bindService());
     }
     services.add(ProtoReflectionServiceV1.newInstance().bindService());
+    // v1alpha too: older grpcurl and grpcui ask only for it
+    @SuppressWarnings("deprecation")
+    BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+    services.add(reflectionV1Alpha.bindService());
     services.add(health.getHealthService().bindService()); // auth lets health through
     for (ServerServiceDefinition s : services) {
       ServerServiceDefinition guarded = MalformedRequests.guard(s);
@@ -150,8 +173,14 @@ public final class CerberusServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(dev.cerberus.proto.v1.ClassifierGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(dev.cerberus.proto.oip.GRPCInferenceServiceGrpc.SERVICE_NAME,
+        ServingStatus.SERVING);
+    log.info("gRPC security: TLS {}, auth {}", settings.tlsCert().isEmpty() ? "off (plaintext)"
+        : settings.tlsClientCa().isPresent() ? "on (client certificate required)" : "on",
+        settings.authToken().isPresent() ? "bearer token (cerberus.auth.token; health is open)"
+            : "off (no cerberus.auth.token)");
     return new CerberusServer(settings, repository, workers, metrics, health, server,
-        metricsServer, reloader);
+        metricsServer, reloader, lifecycle);
   }
 
   /**
@@ -203,9 +232,10 @@ public final class CerberusServer implements AutoCloseable {
   }
 
   /**
-   * Graceful shutdown: health turns NOT_SERVING, new calls get UNAVAILABLE, accepted work
-   * finishes up to cerberus.drain-timeout-seconds, then the server and the models close.
-   * Idempotent.
+   * Graceful shutdown, in this order: health turns NOT_SERVING; new calls get UNAVAILABLE; open
+   * streams stop reading, answer the items they accepted and close with UNAVAILABLE; accepted
+   * work finishes for up to cerberus.drain-timeout-seconds; then the server and the models
+   * close. Idempotent.
    */
   public void shutdown() {
     if (shutdowns.getAndIncrement() > 0) {
@@ -213,20 +243,33 @@ public final class CerberusServer implements AutoCloseable {
     }
     Duration timeout = settings.drainTimeout();
     long end = System.nanoTime() + timeout.toNanos();
-    log.info("draining: finishing accepted work for up to {} s", timeout.toSeconds());
+    log.info("draining: finishing accepted work for up to {} s ({} streams open)",
+        timeout.toSeconds(), lifecycle.streams().count());
     health.enterTerminalState();
+    lifecycle.gate().close();
     if (reloader != null) {
       reloader.shutdownNow();
     }
+    lifecycle.streams().drain();
     try {
       boolean drained = repository.drain(timeout);
       server.shutdown();
-      long left = Math.max(0, end - System.nanoTime());
-      if (!server.awaitTermination(left, TimeUnit.NANOSECONDS) || !drained) {
-        log.warn("drain timeout passed with work left; cancelling the remaining calls");
-        server.shutdownNow();
-        server.awaitTermination(5, TimeUnit.SECONDS);
+      Duration left = Duration.ofNanos(Math.max(0, end - System.nanoTime()));
+      boolean answered = lifecycle.gate().awaitNoCalls(left);
+      if (!drained) {
+        log.warn("drain timeout passed with work left ({} items not answered); cancelling the "
+            + "remaining calls", repository.pendingItems());
+      } else if (!answered) {
+        log.warn("drain timeout passed with no work left but {} calls still open (clients not "
+            + "reading their answers); cancelling them", lifecycle.gate().openCalls());
       }
+      // the last closes may still be on their way to the socket: let the server end by itself
+      // for a moment (it does at once when no health watch is open), then cut what is left,
+      // which is owed nothing (health watches, calls given up on above)
+      server.awaitTermination(Math.min(FLUSH_GRACE.toNanos(),
+          Math.max(0, end - System.nanoTime())), TimeUnit.NANOSECONDS);
+      server.shutdownNow();
+      server.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       server.shutdownNow();

@@ -109,6 +109,11 @@ public final class ServerMain {
 
   private static int serve(ServerSettings settings, PrintWriter err) {
     configureEngine(settings);
+    String deviceProblem = deviceProblem(settings.device());
+    if (deviceProblem != null) {
+      err.println("cannot start: " + deviceProblem);
+      return 2;
+    }
     CerberusServer server;
     try {
       server = CerberusServer.start(settings);
@@ -144,6 +149,27 @@ public final class ServerMain {
     org.slf4j.LoggerFactory.getLogger(ServerMain.class).info(
         "native buffer reuse (cerberus.engine.malloc-*): {}{}", malloc.applied() ? "" : "not applied: ",
         malloc.detail());
+  }
+
+  /**
+   * Why the requested device cannot run the models, or null when it can. Checked before any
+   * bundle loads: on a CPU-only libtorch, {@code --device gpu} would otherwise fail every bundle
+   * and leave a server that is up but serves nothing.
+   */
+  static String deviceProblem(String device) {
+    if (!"gpu".equals(device)) {
+      return null;
+    }
+    ai.djl.engine.Engine engine = ai.djl.engine.Engine.getEngine("PyTorch");
+    if (!engine.hasCapability(ai.djl.engine.StandardCapabilities.CUDA)) {
+      return "--device gpu (cerberus.engine.device) needs a CUDA build of libtorch, and this "
+          + "server has libtorch " + engine.getVersion() + " for CPU only; use --device cpu";
+    }
+    if (engine.getGpuCount() == 0) {
+      return "--device gpu (cerberus.engine.device): libtorch has CUDA but sees no GPU; "
+          + "check the driver and CUDA_VISIBLE_DEVICES, or use --device cpu";
+    }
+    return null;
   }
 
   private static void setIfAbsent(String key, String value) {

@@ -119,7 +119,8 @@ public record ServerSettings(
               + " fails with RESOURCE_EXHAUSTED. Must be >= max items per request."),
       new Setting("cerberus.stream.max-in-flight", "--stream-max-in-flight", "256", "N",
           "Items of one ClassifyStream in flight before the server stops reading that stream"
-              + " (flow control)."),
+              + " (flow control). Several streams together may exceed the queue capacity: their"
+              + " messages then wait for room instead of being refused."),
       new Setting("cerberus.oip.stream-max-in-flight-requests",
           "--oip-stream-max-in-flight-requests", "8", "N",
           "OIP v2 ModelStreamInfer requests of one stream computed at once before the server"
@@ -150,7 +151,9 @@ public record ServerSettings(
               + " 128 MiB keeps the buffers of the last batches (a thread arena holds at most 64 MiB);"
               + " 0 = glibc default."),
       new Setting("cerberus.engine.device", "--device", "cpu", "cpu|gpu",
-          "DJL device the models run on."),
+          "DJL device the models run on. gpu needs a CUDA build of libtorch and a visible GPU;"
+              + " without them the server refuses to start with one line (exit code 2) instead"
+              + " of loading nothing."),
       new Setting("cerberus.engine.warm-up-batch-sizes", "--warm-up-batch-sizes", "1", "N,N",
           "Batch sizes run once per input shape at load so first requests do not pay for shape"
               + " specialisation; empty skips warm-up."),

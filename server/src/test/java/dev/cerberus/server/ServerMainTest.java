@@ -114,4 +114,17 @@ class ServerMainTest {
         new PrintWriter(new StringWriter()), new PrintWriter(err, true))).isEqualTo(2);
     assertThat(err.toString()).contains("cerberus.port");
   }
+
+  /** On this CPU-only build, --device gpu refuses to start with one line (issue 15, defect 9). */
+  @Test
+  void deviceGpuOnACpuOnlyBuildRefusesToStartInOneLine(@TempDir Path models) {
+    StringWriter err = new StringWriter();
+    int code = ServerMain.run(new String[] {"serve", "--device", "gpu", "--port", "0",
+        "--models", models.toString()}, new PrintWriter(new StringWriter()),
+        new PrintWriter(err, true));
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString().strip().lines()).singleElement().asString()
+        .startsWith("cannot start: --device gpu (cerberus.engine.device)")
+        .contains("--device cpu");
+  }
 }

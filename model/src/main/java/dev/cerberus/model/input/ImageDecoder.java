@@ -100,10 +100,10 @@ public final class ImageDecoder {
       throw e;
     } catch (IOException | RuntimeException e) {
       // decoders signal malformed data with IIOException, EOFException and also runtime
-      // exceptions (index out of bounds on bad chunk lengths)
-      throw InputRejectedException.invalid(
-          "image is corrupt or truncated: " + e.getClass().getSimpleName()
-              + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+      // exceptions (index out of bounds on bad chunk lengths); the client gets the decoder's
+      // words, never a Java class name
+      throw InputRejectedException.invalid("image is corrupt or truncated"
+          + (e.getMessage() == null || e.getMessage().isBlank() ? "" : ": " + e.getMessage()));
     }
   }
 

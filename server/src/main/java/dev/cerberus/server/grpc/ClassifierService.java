@@ -26,13 +26,24 @@ import java.util.concurrent.CompletionException;
  */
 public final class ClassifierService extends ClassifierGrpc.ClassifierImplBase {
 
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(ClassifierService.class);
+
   private final ModelRepository repository;
   private final int streamMaxInFlight;
+  private final OpenStreams streams;
 
   /** @param streamMaxInFlight cerberus.stream.max-in-flight */
   public ClassifierService(ModelRepository repository, int streamMaxInFlight) {
+    this(repository, streamMaxInFlight, new OpenStreams());
+  }
+
+  /** @param streams where open streams register, so that shutdown can drain them */
+  public ClassifierService(ModelRepository repository, int streamMaxInFlight,
+      OpenStreams streams) {
     this.repository = repository;
     this.streamMaxInFlight = streamMaxInFlight;
+    this.streams = streams;
   }
 
   @Override
@@ -88,7 +99,10 @@ public final class ClassifierService extends ClassifierGrpc.ClassifierImplBase {
         ? error.getCause() : error;
     Status status = Status.fromThrowable(cause);
     if (status.getCode() == Status.Code.UNKNOWN) {
-      return Status.INTERNAL.withDescription(String.valueOf(cause)).withCause(cause);
+      // a bug, not the client's doing: the trace goes to the log, the client gets no class names
+      log.error("call failed unexpectedly", cause);
+      return Status.INTERNAL.withDescription("internal error (logged by the server)")
+          .withCause(cause);
     }
     return status;
   }
@@ -98,7 +112,7 @@ public final class ClassifierService extends ClassifierGrpc.ClassifierImplBase {
       StreamObserver<ClassifyStreamResponse> response) {
     var session = new ClassifyStreamSession(repository,
         (ServerCallStreamObserver<ClassifyStreamResponse>) response, CallContext.current(),
-        streamMaxInFlight);
+        streamMaxInFlight, streams);
     session.start();
     return session;
   }

@@ -18,29 +18,43 @@ import java.util.List;
  * responses ({@code isReady}), so neither a fast producer nor a slow consumer can make the
  * server buffer without bound. Every message is one classify call; its results go out as one
  * response message as soon as they are all known, with their stream-wide indexes.
+ *
+ * <p>The model named by the last message that named one is resolved again for every message,
+ * like a unary call: a stream without a pinned version follows hot reloads to the newest one.
+ * A message that finds its version's queue full waits for room ({@link QueueRoom}).
+ * On server shutdown ({@link OpenStreams#drain()}) the session stops reading, answers what it
+ * accepted, then closes with UNAVAILABLE.
  */
-final class ClassifyStreamSession implements StreamObserver<ClassifyStreamRequest> {
+final class ClassifyStreamSession implements StreamObserver<ClassifyStreamRequest>,
+    OpenStreams.Stream {
 
   private final ModelRepository repository;
   private final ServerCallStreamObserver<ClassifyStreamResponse> out;
   private final CallContext context;
   private final int maxInFlight;
+  private final OpenStreams streams;
 
   // guarded by this
+  private String modelName;
+  private String version;
+  private List<String> headNames;
   private ServedModel model;
   private HeadSelection heads;
   private long nextIndex;
   private int inFlight;
   private boolean requested;
   private boolean halfClosed;
+  private boolean draining;
   private boolean finished;
 
   ClassifyStreamSession(ModelRepository repository,
-      ServerCallStreamObserver<ClassifyStreamResponse> out, CallContext context, int maxInFlight) {
+      ServerCallStreamObserver<ClassifyStreamResponse> out, CallContext context, int maxInFlight,
+      OpenStreams streams) {
     this.repository = repository;
     this.out = out;
     this.context = context;
     this.maxInFlight = maxInFlight;
+    this.streams = streams;
   }
 
   /** Must run inside the handler, before it returns (gRPC's rule for disableAutoRequest). */
@@ -51,7 +65,9 @@ final class ClassifyStreamSession implements StreamObserver<ClassifyStreamReques
       synchronized (this) {
         finished = true; // queued items see the cancelled context and are dropped
       }
+      streams.closed(this);
     });
+    streams.opened(this);
     requestMore();
   }
 
@@ -66,16 +82,23 @@ final class ClassifyStreamSession implements StreamObserver<ClassifyStreamReques
         return;
       }
       if (!message.getModel().isEmpty()) {
-        try {
-          model = repository.resolve(message.getModel(), message.getVersion());
-          heads = HeadSelection.of(model.name(), model.manifest(), message.getHeadsList());
-        } catch (StatusRuntimeException e) {
-          fail(e.getStatus());
-          return;
-        }
-      } else if (model == null) {
+        modelName = message.getModel();
+        version = message.getVersion();
+        headNames = List.copyOf(message.getHeadsList());
+        model = null;
+      } else if (modelName == null) {
         fail(Status.INVALID_ARGUMENT.withDescription(
             "the first ClassifyStream message must name a model"));
+        return;
+      }
+      try {
+        ServedModel resolved = repository.resolve(modelName, version);
+        if (resolved != model) {
+          heads = HeadSelection.of(resolved.name(), resolved.manifest(), headNames);
+          model = resolved;
+        }
+      } catch (StatusRuntimeException e) {
+        fail(e.getStatus());
         return;
       }
       target = model;
@@ -86,11 +109,16 @@ final class ClassifyStreamSession implements StreamObserver<ClassifyStreamReques
     }
     if (message.getItemsCount() > 0) {
       RequestItems items = RequestItems.of(message.getItemsList());
-      target.classify(items.inputs(), context).whenComplete((outcomes, error) -> {
+      int count = message.getItemsCount();
+      QueueRoom.await(() -> target.classify(items.inputs(), context),
+              () -> target.stats().queueDepth() + count
+                  <= target.batcherSettings().queueCapacity(), context)
+          .whenComplete((outcomes, error) -> {
         ItemOutcome[] all;
         if (error != null) {
-          // a refused message (queue full, too many items, draining) answers each of its items,
-          // so the client learns exactly which items to resend and none is silently lost
+          // a refused message (too many items, draining; a full queue only once the deadline
+          // passed) answers each of its items, so the client learns exactly which items to
+          // resend and none is silently lost
           Status status = ClassifierService.toStatus(error);
           all = items.failAll(status.getCode(), String.valueOf(status.getDescription()));
         } else {
@@ -117,9 +145,7 @@ final class ClassifyStreamSession implements StreamObserver<ClassifyStreamReques
         return;
       }
       out.onNext(built);
-      if (halfClosed && inFlight == 0) {
-        finished = true;
-        out.onCompleted();
+      if (closeIfDone()) {
         return;
       }
     }
@@ -128,28 +154,50 @@ final class ClassifyStreamSession implements StreamObserver<ClassifyStreamReques
 
   /** Asks for one more message when the stream has room and the client keeps up. */
   private synchronized void requestMore() {
-    if (!finished && !halfClosed && !requested && inFlight < maxInFlight && out.isReady()) {
+    if (!finished && !halfClosed && !draining && !requested && inFlight < maxInFlight
+        && out.isReady()) {
       requested = true;
       out.request(1);
     }
   }
 
+  /** Server shutdown: read nothing more; close once the accepted items are answered. */
+  @Override
+  public synchronized void drain() {
+    draining = true;
+    closeIfDone();
+  }
+
+  /** Ends the call when the client (half-close) or the server (drain) is done and nothing is owed. */
+  private boolean closeIfDone() {
+    if (finished || inFlight > 0 || !(halfClosed || draining)) {
+      return false;
+    }
+    finished = true;
+    if (halfClosed) {
+      out.onCompleted();
+    } else {
+      out.onError(OpenStreams.SHUTTING_DOWN.asRuntimeException());
+    }
+    streams.closed(this);
+    return true;
+  }
+
   private void fail(Status status) {
     finished = true;
     out.onError(status.asRuntimeException());
+    streams.closed(this);
   }
 
   @Override
   public synchronized void onError(Throwable t) {
     finished = true; // the client went away; its context is cancelled, queued items are dropped
+    streams.closed(this);
   }
 
   @Override
   public synchronized void onCompleted() {
     halfClosed = true;
-    if (!finished && inFlight == 0) {
-      finished = true;
-      out.onCompleted();
-    }
+    closeIfDone();
   }
 }

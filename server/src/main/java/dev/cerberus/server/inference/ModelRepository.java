@@ -32,11 +32,18 @@ import org.slf4j.LoggerFactory;
  * listed by {@link #failures()}, and never served. A request without a version gets the newest
  * one ({@link VersionOrder}). Versions are immutable once loaded: {@link #reload()} loads new
  * version folders and retires removed ones, and a broken new bundle never replaces a good one.
+ * A folder that failed is retried when its files change ({@link FolderFingerprint}), so a copy
+ * that was scanned half-way loads once it is complete.
  */
 public final class ModelRepository implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ModelRepository.class);
   private static final Comparator<String> NEWEST_FIRST = VersionOrder.OLDEST_FIRST.reversed();
+  /**
+   * How long a retired version still accepts calls that resolved it before it was unpublished
+   * (resolve and classify are microseconds apart; a second covers any scheduling pause).
+   */
+  static final Duration RETIRE_GRACE = Duration.ofSeconds(1);
 
   /** Turns a bundle folder into a loaded model (normally {@code ServableModel::load}). */
   @FunctionalInterface
@@ -67,9 +74,11 @@ public final class ModelRepository implements AutoCloseable {
   /** name -> versions newest first; replaced as a whole, read without locks. */
   private volatile Map<String, List<ServedModel>> models = Map.of();
   private volatile List<LoadFailure> failures = List.of();
-  /** Failed bundle folders and the bundle.json time they failed with: not retried until edited. */
-  private final Map<Path, LoadFailure> failedAt = new java.util.HashMap<>();
-  private final Map<Path, java.nio.file.attribute.FileTime> failedTimes = new java.util.HashMap<>();
+  /** Failed bundle folders and what they held when they failed: retried once that changes. */
+  private final Map<Path, Rejected> rejected = new java.util.HashMap<>();
+
+  /** A folder that failed to load, with the files it failed with. */
+  private record Rejected(LoadFailure failure, FolderFingerprint fingerprint) {}
 
   private ModelRepository(Options options) {
     this.options = options;
@@ -100,10 +109,10 @@ public final class ModelRepository implements AutoCloseable {
         kept.add(existing);
         continue;
       }
-      java.nio.file.attribute.FileTime stamp = modified(versionDir);
-      LoadFailure known = failedAt.get(versionDir);
-      if (known != null && stamp != null && stamp.equals(failedTimes.get(versionDir))) {
-        failed.add(known); // unchanged since it failed: do not log the same error every poll
+      FolderFingerprint fingerprint = FolderFingerprint.of(versionDir);
+      Rejected known = rejected.get(versionDir);
+      if (known != null && known.fingerprint().equals(fingerprint)) {
+        failed.add(known.failure()); // unchanged since it failed: do not log it every poll
         continue;
       }
       try {
@@ -118,19 +127,16 @@ public final class ModelRepository implements AutoCloseable {
             options.observers().forVersion(name, version));
         next.computeIfAbsent(name, k -> new TreeMap<>(NEWEST_FIRST)).put(version, served);
         log.info("loaded model '{}' version {} from {}", name, version, versionDir);
-        failedAt.remove(versionDir);
-        failedTimes.remove(versionDir);
+        rejected.remove(versionDir);
       } catch (BundleException | RuntimeException e) {
-        String error = e.getMessage() == null ? e.toString() : e.getMessage();
+        String error = oneLine(e);
         log.error("not serving {}: {}", versionDir, error);
         LoadFailure failure = new LoadFailure(name, version, versionDir, error);
         failed.add(failure);
-        failedAt.put(versionDir, failure);
-        if (stamp != null) {
-          failedTimes.put(versionDir, stamp);
-        }
+        rejected.put(versionDir, new Rejected(failure, fingerprint));
       }
     }
+    rejected.keySet().removeIf(dir -> !Files.isDirectory(dir));
     Map<String, List<ServedModel>> published = new LinkedHashMap<>();
     next.forEach((name, versions) -> published.put(name, List.copyOf(versions.values())));
     models = Map.copyOf(published);
@@ -140,11 +146,18 @@ public final class ModelRepository implements AutoCloseable {
     return failures;
   }
 
+  /**
+   * Retires a version that is no longer published. A call that resolved it just before the new
+   * map was published may still be on its way to {@code classify}: the version keeps accepting
+   * for {@link #RETIRE_GRACE} so such a call is served rather than refused, then refuses new
+   * work, finishes what it accepted and closes.
+   */
   private void retire(ServedModel model) {
     log.info("retiring model '{}' version {}: its folder is gone", model.name(), model.version());
-    model.stopAccepting();
     Thread retirer = new Thread(() -> {
       try {
+        Thread.sleep(RETIRE_GRACE.toMillis());
+        model.stopAccepting();
         model.awaitIdle(Duration.ofMinutes(1));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -155,12 +168,17 @@ public final class ModelRepository implements AutoCloseable {
     retirer.start();
   }
 
-  private static java.nio.file.attribute.FileTime modified(Path versionDir) {
-    try {
-      return Files.getLastModifiedTime(versionDir.resolve("bundle.json"));
-    } catch (IOException e) {
-      return null;
+  /**
+   * A load failure as one log line: engine errors (libtorch's among them) carry multi-line
+   * messages with native stack traces, which would bury the one fact an operator needs.
+   */
+  static String oneLine(Exception e) {
+    String message = e.getMessage();
+    if (message == null || message.isBlank()) {
+      return "cannot load the bundle (" + e.getClass().getSimpleName() + ")";
     }
+    String first = message.strip().lines().findFirst().orElse("").strip();
+    return first.length() > 500 ? first.substring(0, 500) + "..." : first;
   }
 
   private static boolean visibleDir(Path p) {
@@ -270,6 +288,12 @@ public final class ModelRepository implements AutoCloseable {
       idle &= m.awaitIdle(left);
     }
     return idle;
+  }
+
+  /** Items admitted and not yet answered, over every loaded version (for the shutdown log). */
+  public int pendingItems() {
+    return models.values().stream().flatMap(List::stream)
+        .mapToInt(m -> m.stats().queueDepth()).sum();
   }
 
   /** Closes every version (unfinished items are answered UNAVAILABLE). */

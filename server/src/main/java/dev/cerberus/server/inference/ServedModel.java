@@ -196,7 +196,8 @@ public final class ServedModel implements AutoCloseable {
           itemFailed(call, i, code, e.getMessage());
         } catch (RuntimeException e) {
           log.warn("{}: preprocessing item {} failed unexpectedly", label(), i, e);
-          itemFailed(call, i, Status.Code.INTERNAL, "preprocessing failed: " + e);
+          itemFailed(call, i, Status.Code.INTERNAL,
+              "preprocessing failed: internal error (logged by the server)");
         }
       }
     }

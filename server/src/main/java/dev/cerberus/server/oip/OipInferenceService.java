@@ -14,6 +14,7 @@ import dev.cerberus.proto.oip.ServerMetadataRequest;
 import dev.cerberus.proto.oip.ServerMetadataResponse;
 import dev.cerberus.proto.oip.ServerReadyRequest;
 import dev.cerberus.proto.oip.ServerReadyResponse;
+import dev.cerberus.server.grpc.OpenStreams;
 import dev.cerberus.server.inference.CallContext;
 import dev.cerberus.server.inference.ModelRepository;
 import dev.cerberus.server.inference.ServedModel;
@@ -33,10 +34,18 @@ public final class OipInferenceService extends GRPCInferenceServiceGrpc.GRPCInfe
 
   private final ModelRepository repository;
   private final OipSettings settings;
+  private final OpenStreams streams;
 
   public OipInferenceService(ModelRepository repository, OipSettings settings) {
+    this(repository, settings, new OpenStreams());
+  }
+
+  /** @param streams where open streams register, so that shutdown can drain them */
+  public OipInferenceService(ModelRepository repository, OipSettings settings,
+      OpenStreams streams) {
     this.repository = repository;
     this.settings = settings;
+    this.streams = streams;
   }
 
   @Override
@@ -120,7 +129,7 @@ public final class OipInferenceService extends GRPCInferenceServiceGrpc.GRPCInfe
   @Override
   public StreamObserver<ModelInferRequest> modelStreamInfer(
       StreamObserver<ModelStreamInferResponse> out) {
-    return new OipStream(repository, out, settings.streamMaxInFlightRequests());
+    return new OipStream(repository, out, settings.streamMaxInFlightRequests(), streams);
   }
 
   /** Unwraps a future's failure into the status it carries (INTERNAL for anything else). */
@@ -132,7 +141,11 @@ public final class OipInferenceService extends GRPCInferenceServiceGrpc.GRPCInfe
           ? error.getCause() : error;
       Status status = Status.fromThrowable(cause);
       if (status.getCode() == Status.Code.UNKNOWN) {
-        return Status.INTERNAL.withDescription("inference failed: " + cause).withCause(cause);
+        // a bug, not the client's doing: the trace goes to the log, no class names to clients
+        org.slf4j.LoggerFactory.getLogger(OipInferenceService.class)
+            .error("inference failed unexpectedly", cause);
+        return Status.INTERNAL.withDescription("inference failed: internal error (logged by "
+            + "the server)").withCause(cause);
       }
       return status;
     }

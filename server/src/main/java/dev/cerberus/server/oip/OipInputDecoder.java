@@ -95,11 +95,29 @@ final class OipInputDecoder {
       throw OipInvalidRequest.of(
           what + " has both 'contents' and raw_input_contents; use one of them");
     }
+    if (!raw) {
+      checkContentsField(what, input);
+    }
     long[] shape = input.getShapeList().stream().mapToLong(Long::longValue).toArray();
     int items = checkShape(what, shape);
     return isTensorModel()
         ? decodeFloats(what, shape, items, raw ? null : input, raw ? request.getRawInputContents(0) : null)
         : decodeBytes(what, shape, items, raw ? null : input, raw ? request.getRawInputContents(0) : null);
+  }
+
+  /**
+   * Values in a {@code contents} field other than the one the datatype reads (FP32 data in
+   * {@code fp64_contents}, say) would be silently ignored: refuse them, naming the field.
+   */
+  private void checkContentsField(String what, InferInputTensor input) throws StatusException {
+    String expected = isTensorModel() ? "fp32_contents" : "bytes_contents";
+    for (var field : input.getContents().getAllFields().keySet()) {
+      if (!field.getName().equals(expected)) {
+        throw OipInvalidRequest.of(what + " has datatype " + input.getDatatype()
+            + " but carries values in contents." + field.getName() + "; " + input.getDatatype()
+            + " values go in contents." + expected);
+      }
+    }
   }
 
   /** Validates the shape against the model and returns the item count N. */

@@ -3,6 +3,7 @@ package dev.cerberus.server.oip;
 import dev.cerberus.proto.oip.ModelInferRequest;
 import dev.cerberus.proto.oip.ModelInferResponse;
 import dev.cerberus.proto.oip.ModelStreamInferResponse;
+import dev.cerberus.server.grpc.OpenStreams;
 import dev.cerberus.server.inference.CallContext;
 import dev.cerberus.server.inference.ModelRepository;
 import dev.cerberus.server.inference.ServedModel;
@@ -20,31 +21,42 @@ import java.util.concurrent.CompletableFuture;
  * {@code maxInFlight} requests are computed or waiting to be sent at once: the stream asks gRPC
  * for the next request only when one was answered and the client is reading answers
  * ({@code isReady}), so neither a fast producer nor a slow reader piles work up on the server.
+ * On server shutdown ({@link OpenStreams#drain()}) it reads no more requests, answers those it
+ * has, then closes with UNAVAILABLE.
  */
-final class OipStream implements StreamObserver<ModelInferRequest> {
+final class OipStream implements StreamObserver<ModelInferRequest>, OpenStreams.Stream {
 
   private final ModelRepository repository;
   private final ServerCallStreamObserver<ModelStreamInferResponse> out;
   private final CallContext context;
+  private final OpenStreams streams;
   private int inFlight;
   private boolean halfClosed;
+  /** Server shutdown: requests already asked for are still answered, then the stream closes. */
+  private boolean draining;
   private boolean finished;
   /** Requests owed to gRPC while the client was not reading responses. */
   private int owedRequests;
 
-  OipStream(
-      ModelRepository repository, StreamObserver<ModelStreamInferResponse> out, int maxInFlight) {
+  OipStream(ModelRepository repository, StreamObserver<ModelStreamInferResponse> out,
+      int maxInFlight, OpenStreams streams) {
     this.repository = repository;
     this.out = (ServerCallStreamObserver<ModelStreamInferResponse>) out;
+    this.streams = streams;
     this.out.disableAutoRequest();
     this.out.setOnReadyHandler(this::onClientReady);
-    this.out.request(maxInFlight);
+    this.out.setOnCancelHandler(() -> streams.closed(this));
     this.context = CallContext.from(Context.current());
+    streams.opened(this);
+    this.out.request(maxInFlight);
   }
 
   @Override
   public void onNext(ModelInferRequest request) {
     synchronized (this) {
+      if (finished) {
+        return;
+      }
       inFlight++;
     }
     CompletableFuture<ModelInferResponse> result;
@@ -76,9 +88,9 @@ final class OipStream implements StreamObserver<ModelInferRequest> {
         out.onNext(msg.build());
       }
       inFlight--;
-      if (halfClosed && inFlight == 0) {
+      if ((halfClosed || draining) && inFlight == 0) {
         finish();
-      } else if (!halfClosed) {
+      } else if (!halfClosed && !draining) {
         if (out.isReady()) {
           out.request(1);
         } else {
@@ -89,26 +101,40 @@ final class OipStream implements StreamObserver<ModelInferRequest> {
   }
 
   private synchronized void onClientReady() {
-    if (owedRequests > 0 && !halfClosed && !finished) {
+    if (owedRequests > 0 && !halfClosed && !draining && !finished) {
       out.request(owedRequests);
       owedRequests = 0;
     }
   }
 
   @Override
+  public synchronized void drain() {
+    draining = true;
+    if (inFlight == 0 && !finished) finish();
+  }
+
+  @Override
   public synchronized void onError(Throwable t) {
     // The client went away: outstanding items are dropped by the batcher (CallContext).
     finished = true;
+    streams.closed(this);
   }
 
   @Override
   public synchronized void onCompleted() {
     halfClosed = true;
-    if (inFlight == 0) finish();
+    if (inFlight == 0 && !finished) finish();
   }
 
+  /** Ends the call: completed when the client half-closed, UNAVAILABLE when the server drains. */
   private void finish() {
     finished = true;
-    if (!out.isCancelled()) out.onCompleted();
+    streams.closed(this);
+    if (out.isCancelled()) return;
+    if (halfClosed) {
+      out.onCompleted();
+    } else {
+      out.onError(OpenStreams.SHUTTING_DOWN.asRuntimeException());
+    }
   }
 }

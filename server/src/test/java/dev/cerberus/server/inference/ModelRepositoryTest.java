@@ -115,7 +115,25 @@ class ModelRepositoryTest {
     // the unchanged broken bundle is still reported, and still not served
     assertThat(repo.failures()).extracting(ModelRepository.LoadFailure::version)
         .containsExactly("3");
+    // a retired version serves calls that resolved it before the reload for a grace period
+    Thread.sleep(ModelRepository.RETIRE_GRACE.toMillis() + 1_000);
     assertThat(first.isAccepting()).isFalse();
+  }
+
+  @Test
+  void aFolderThatFailedIsRetriedOnceItsFilesChangeAndNotBefore() throws Exception {
+    Path version = TestInputs.installFixture("image", root, "shapes", "1");
+    Path weights = version.resolve("heads/category/0.weight.npy");
+    byte[] saved = Files.readAllBytes(weights);
+    Files.delete(weights); // bundle.json is there, a weight file is not yet: a copy in progress
+    ModelRepository repo = open();
+    assertThat(repo.failures()).extracting(ModelRepository.LoadFailure::version)
+        .containsExactly("1");
+    assertThat(repo.reload()).hasSize(1); // unchanged: still refused, not reloaded
+
+    Files.write(weights, saved); // bundle.json untouched; only the missing file appears
+    assertThat(repo.reload()).isEmpty();
+    assertThat(repo.describe()).isEqualTo("shapes[1]");
   }
 
   @Test
