@@ -6,9 +6,9 @@ import java.util.function.LongSupplier;
 
 /**
  * Items done out of total, rate and ETA on stderr: redrawn in place on a terminal, one log line
- * every {@link #LOG_LINE_NANOS} otherwise. The rate is measured over the last
- * {@link #WINDOW_NANOS} only, so a slow first item (connection, server warm-up) does not turn
- * into an ETA of hours, and a run that slows down shows it.
+ * every {@link #LOG_LINE_NANOS} otherwise. The rate is measured from the first answered item on
+ * and over the last {@link #WINDOW_NANOS} only, so the wait for the first answer (connection,
+ * server warm-up) does not turn into an ETA of hours, and a run that slows down shows it.
  */
 final class ProgressBar {
   static final long TERMINAL_REDRAW_NANOS = 200_000_000L;
@@ -37,8 +37,7 @@ final class ProgressBar {
     this.terminal = terminal;
     this.clock = nanoClock;
     long start = nanoClock.getAsLong();
-    this.window.addLast(new Sample(start, 0));
-    // a terminal shows the bar at once; a log gets its first line when there is a rate
+    // a terminal shows the bar at once; a log gets a line once there is a rate to report
     this.lastDraw = terminal ? start - TERMINAL_REDRAW_NANOS : start;
   }
 
@@ -46,7 +45,7 @@ final class ProgressBar {
     long now = clock.getAsLong();
     record(now, done);
     long interval = terminal ? TERMINAL_REDRAW_NANOS : LOG_LINE_NANOS;
-    if (now - lastDraw < interval) {
+    if (now - lastDraw < interval || (!terminal && Double.isNaN(rate(done, now)))) {
       return;
     }
     lastDraw = now;
@@ -64,7 +63,7 @@ final class ProgressBar {
   }
 
   private void record(long now, long done) {
-    if (now - window.peekLast().nanos() >= SAMPLE_NANOS) {
+    if (window.isEmpty() || now - window.peekLast().nanos() >= SAMPLE_NANOS) {
       window.addLast(new Sample(now, done));
     }
     // keep the newest sample that is at least a window old, so the span covers the window
@@ -90,6 +89,9 @@ final class ProgressBar {
   /** Items per second over the window ending now; NaN while it spans under a second. */
   double rate(long done, long now) {
     Sample oldest = window.peekFirst();
+    if (oldest == null) {
+      return Double.NaN;
+    }
     long span = now - oldest.nanos();
     return span < MIN_SPAN_NANOS ? Double.NaN : (done - oldest.done()) / (span / 1e9);
   }
@@ -101,9 +103,9 @@ final class ProgressBar {
     String eta = done >= total ? "0m00s"
         : rate > 0 ? duration((long) Math.ceil((total - done) / rate)) : "--";
     if (!terminal) {
+      long span = window.isEmpty() ? 0 : Math.min(WINDOW_NANOS, now - window.peekFirst().nanos());
       return String.format("bulk: %d/%d %.0f%%, %s over the last %ds, ETA %s", done, total,
-          fraction * 100, speed, Math.min(WINDOW_NANOS, now - window.peekFirst().nanos())
-              / 1_000_000_000L, eta);
+          fraction * 100, speed, span / 1_000_000_000L, eta);
     }
     int filled = (int) Math.round(fraction * WIDTH);
     return String.format("[%s%s] %d/%d %3.0f%% %s ETA %s ",
