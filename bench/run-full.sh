@@ -2,7 +2,7 @@
 # The full side-by-side benchmark run (about 31 minutes on 2 cores, more on a busy machine). Run from anywhere:
 #   bench/run-full.sh [extra `bench full` options, e.g. --duration 30 --only served,heads]
 # Builds nothing: needs server/target/cerberus-server.jar and bench/target/cerberus-bench.jar
-#   ./mvnw -o -pl proto,model,server install -DskipTests && ./mvnw -o -pl bench install -DskipTests
+#   ./mvnw -pl proto,model,server -am install -DskipTests && ./mvnw -pl bench -am install -DskipTests
 # The server jar is copied first (other builds may rewrite it during the run). Writes
 # bench/results/latest.json, latest.md and memory.png. Loopback only; every run is bounded.
 set -e

@@ -3,7 +3,7 @@
 #
 #   clients/run-e2e.sh [--jar server/target/cerberus-server.jar] [--models models]
 #
-# Builds nothing: the jar must exist (./mvnw -o -pl server install -DskipTests). Serves the
+# Builds nothing: the jar must exist (./mvnw -pl server -am install -DskipTests). Serves the
 # models folder plus the OIP test fixture `vectors` (a tensor-input model, for the FP32 checks)
 # on a free loopback port, waits for grpc.health.v1 SERVING, runs each clients/<lang>/setup.sh
 # and e2e.sh, stops the server, and ends with "N passed, N failed" (exit 1 if any failed).
@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument: $1 (allowed: --jar FILE, --models DIR)" >&2; exit 64 ;;
   esac
 done
-[ -f "$jar" ] || { echo "server jar not found: $jar (build it: ./mvnw -o -pl server install -DskipTests)" >&2; exit 2; }
+[ -f "$jar" ] || { echo "server jar not found: $jar (build it: ./mvnw -pl server -am install -DskipTests)" >&2; exit 2; }
 [ -d "$models" ] || { echo "models folder not found: $models" >&2; exit 2; }
 
 work="$(mktemp -d)"

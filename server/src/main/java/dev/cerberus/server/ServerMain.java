@@ -108,6 +108,11 @@ public final class ServerMain {
   }
 
   private static int serve(ServerSettings settings, PrintWriter err) {
+    // the usual mistake (serve started from another folder) is caught before anything loads
+    if (!settings.allowEmptyModels() && !hasBundleFiles(settings.modelsDir())) {
+      err.println(noModels(settings, 0));
+      return 1;
+    }
     configureEngine(settings);
     String deviceProblem = deviceProblem(settings.device());
     if (deviceProblem != null) {
@@ -121,12 +126,18 @@ public final class ServerMain {
       err.println("cannot start: " + e.getMessage());
       return 1;
     }
+    if (server.repository().all().isEmpty() && !settings.allowEmptyModels()) {
+      server.shutdown();
+      err.println(noModels(settings, server.repository().failures().size()));
+      return 1;
+    }
     // SIGTERM and SIGINT run shutdown hooks: drain, then exit
     Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "cerberus-shutdown"));
     org.slf4j.LoggerFactory.getLogger(ServerMain.class).info(
-        "Cerberus listening on {}:{} with models: {}{}", settings.host(), server.port(),
+        "Cerberus listening on {}:{} with models: {}{}; {}", settings.host(), server.port(),
         server.repository().describe(),
-        server.metricsPort() >= 0 ? " (metrics on port " + server.metricsPort() + ")" : "");
+        server.metricsPort() >= 0 ? " (metrics on port " + server.metricsPort() + ")" : "",
+        engineLine(settings));
     try {
       server.awaitTermination();
     } catch (InterruptedException e) {
@@ -136,10 +147,51 @@ public final class ServerMain {
   }
 
   /**
+   * Why a server with nothing to serve does not start: a newcomer running serve from another
+   * folder used to get "listening ... with models: (none)" and a server that answered NOT_FOUND.
+   */
+  static String noModels(ServerSettings settings, int failedBundles) {
+    Path dir = settings.modelsDir().toAbsolutePath().normalize();
+    String found = !Files.isDirectory(dir) ? "no such folder"
+        : failedBundles > 0 ? failedBundles + " bundle(s) failed to load (see the log above)"
+        : "no <name>/<version>/bundle.json in it";
+    return "cannot start: no models to serve in " + dir + " (" + found + "); give --models DIR,"
+        + " or --allow-empty-models true (cerberus.models.allow-empty) to start without any";
+  }
+
+  /** Whether DIR/NAME/VERSION/bundle.json exists for some NAME and VERSION. */
+  static boolean hasBundleFiles(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (var found = Files.find(dir, 3, (p, a) -> a.isRegularFile()
+        && p.getFileName().toString().equals("bundle.json")
+        && dir.relativize(p).getNameCount() == 3, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+      return found.findAny().isPresent();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return true; // unreadable here: let the repository scan report what is wrong
+    }
+  }
+
+  /** What the forward passes run on, in one line (the engine's own start-up noise is muted). */
+  static String engineLine(ServerSettings settings) {
+    return "engine: PyTorch (libtorch via DJL) on " + settings.device() + ", "
+        + settings.inferenceThreads() + " inference thread(s) per model version x "
+        + settings.intraOpThreads() + " intra-op thread(s)";
+  }
+
+  /**
    * Engine properties must be set before DJL loads libtorch; an explicit -D on the command line
    * wins. The server never downloads anything at run time.
    */
   static void configureEngine(ServerSettings settings) {
+    // DJL's start-up lines (platform found, thread counts) and, when the models run on the CPU,
+    // its "Failed to detect GPU count" warning are expected; engineLine says what matters.
+    // Set before DJL creates its loggers (slf4j-simple reads the level then); -D wins.
+    setIfAbsent("org.slf4j.simpleLogger.log.ai.djl", "warn");
+    if ("cpu".equals(settings.device())) {
+      setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+    }
     setIfAbsent("ai.djl.pytorch.num_threads", String.valueOf(settings.intraOpThreads()));
     setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
     setIfAbsent("ai.djl.pytorch.graph_optimizer", String.valueOf(settings.graphOptimizer()));

@@ -22,6 +22,8 @@ import java.util.stream.Collectors;
  * @param host bind address (cerberus.host)
  * @param port gRPC port, 0 = any free port (cerberus.port)
  * @param modelsDir model repository root (cerberus.models)
+ * @param allowEmptyModels start even when the repository holds no servable model
+ *     (cerberus.models.allow-empty)
  * @param maxItemsPerRequest items in one Classify call or one stream message
  *     (cerberus.max-items-per-request)
  * @param maxInboundMessageBytes largest request message (cerberus.max-inbound-message-bytes)
@@ -62,6 +64,7 @@ public record ServerSettings(
     String host,
     int port,
     Path modelsDir,
+    boolean allowEmptyModels,
     int maxItemsPerRequest,
     int maxInboundMessageBytes,
     int maxBatchSize,
@@ -102,6 +105,10 @@ public record ServerSettings(
       new Setting("cerberus.models", "--models", "models", "DIR",
           "Model repository root: <DIR>/<name>/<version>/bundle.json. Relative to the working"
               + " directory."),
+      new Setting("cerberus.models.allow-empty", "--allow-empty-models", "false", "true|false",
+          "Start even when the model repository holds no servable bundle (models added later,"
+              + " with cerberus.reload-interval-seconds). Off: a server started in the wrong"
+              + " folder exits with a message naming the folder instead of serving nothing."),
       new Setting("cerberus.max-items-per-request", "--max-items-per-request", "256", "N",
           "Most items in one Classify call or one ClassifyStream message; more is"
               + " INVALID_ARGUMENT."),
@@ -212,6 +219,7 @@ public record ServerSettings(
         r.string("cerberus.host"),
         r.integer("cerberus.port", 0, 65535),
         Path.of(r.string("cerberus.models")),
+        Boolean.parseBoolean(r.choice("cerberus.models.allow-empty", "true", "false")),
         r.integer("cerberus.max-items-per-request", 1, Integer.MAX_VALUE),
         r.integer("cerberus.max-inbound-message-bytes", 1024, Integer.MAX_VALUE),
         r.integer("cerberus.batch.max-size", 1, 65536),
@@ -279,7 +287,8 @@ public record ServerSettings(
 
   /** A copy with another port (tests bind port 0). */
   public ServerSettings withPort(int newPort) {
-    return new ServerSettings(host, newPort, modelsDir, maxItemsPerRequest, maxInboundMessageBytes,
+    return new ServerSettings(host, newPort, modelsDir, allowEmptyModels,
+        maxItemsPerRequest, maxInboundMessageBytes,
         maxBatchSize, maxQueueDelayNanos, queueCapacity, streamMaxInFlight, oipStreamMaxInFlightRequests,
         preprocessThreads, inferenceThreads, intraOpThreads, graphOptimizer,
         mallocMmapThreshold, mallocTrimThreshold, device, warmUpBatchSizes, limits, drainTimeout, tlsCert, tlsKey,

@@ -101,6 +101,25 @@ class ServerMainTest {
   }
 
   @Test
+  void serveWithNoModelsRefusesToStartAndNamesTheFolder() throws Exception {
+    Path empty = Files.createDirectories(dir.resolve("elsewhere/models"));
+    Files.createDirectories(empty.resolve("fashion/1")); // a version folder without bundle.json
+    for (Path models : new Path[] {empty, dir.resolve("missing")}) {
+      StringWriter err = new StringWriter();
+      int code = ServerMain.run(new String[] {"serve", "--port", "0", "--models",
+          models.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err, true));
+      assertThat(code).as(err.toString()).isEqualTo(1);
+      assertThat(err.toString().lines()).singleElement().asString()
+          .startsWith("cannot start: no models to serve in " + models.toAbsolutePath())
+          .contains("--allow-empty-models");
+    }
+    assertThat(parse("serve").allowEmptyModels()).isFalse();
+    assertThat(parse("serve", "--allow-empty-models", "true").allowEmptyModels()).isTrue();
+    assertThatThrownBy(() -> parse("serve", "--allow-empty-models", "yes"))
+        .hasMessageContaining("cerberus.models.allow-empty");
+  }
+
+  @Test
   void helpListsEveryFlagAndExitsZero() {
     StringWriter out = new StringWriter();
     int code = ServerMain.run(new String[] {"serve", "--help"}, new PrintWriter(out, true),

@@ -4,7 +4,9 @@ import com.google.protobuf.ByteString;
 import dev.cerberus.proto.v1.Item;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Builders for the common kinds of {@link Item}. */
@@ -21,8 +23,25 @@ public final class Items {
       return Item.newBuilder().setId(id).setImage(ByteString.copyFrom(Files.readAllBytes(file)))
           .build();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read image file " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(unreadable(file, e), e);
     }
+  }
+
+  /**
+   * One line a user can act on. The JDK's messages of these exceptions are only the path
+   * ("cannot read image file x.png: x.png" said nothing about why).
+   */
+  static String unreadable(Path file, IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file: " + file;
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied: " + file;
+    }
+    if (Files.isDirectory(file)) {
+      return "is a folder, not an image file: " + file;
+    }
+    return "cannot read " + file + ": " + e.getMessage();
   }
 
   public static Item image(String id, byte[] encoded) {

@@ -11,10 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one thread per model version that calls {@link ServableModel#forward}: takes a batch from
- * the aggregator, drops the items nobody waits for any more, runs one forward pass and hands
- * each call its answers. Preprocessing happened before the batch was formed, so this thread
- * only copies ready arrays into the batch and never decodes.
+ * One of the cerberus.batch.inference-threads threads of a model version (default 2) that call
+ * {@link ServableModel#forward}, which is thread-safe: takes a batch from the aggregator, drops
+ * the items nobody waits for any more, runs one forward pass and hands each call its answers.
+ * Preprocessing happened before the batch was formed, so this thread only copies ready arrays
+ * into the batch and never decodes.
  */
 final class InferenceWorker implements Runnable {
 

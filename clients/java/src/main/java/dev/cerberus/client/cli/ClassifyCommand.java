@@ -86,7 +86,8 @@ final class ClassifyCommand implements Callable<Integer> {
   boolean noProgress;
 
   @Option(names = "--summary", description = "After image results, print on stderr per true"
-      + " label (the file's folder name) how many were decided right, unknown or wrong.")
+      + " label (the file's folder name) how many were decided right: a class the model knows"
+      + " should get its label, a class it has not seen should be called unknown.")
   boolean summary;
 
   @Override
@@ -101,7 +102,8 @@ final class ClassifyCommand implements Callable<Integer> {
             flushEvery, noProgress ? null : stderr);
         return run.execute(stderr);
       }
-      FolderSummary tally = summary ? new FolderSummary() : null;
+      FolderSummary tally = summary ? new FolderSummary(chosen,
+          FolderSummary.knownLabels(client.getModel(chosen, version))) : null;
       boolean itemErrors = stream
           ? classifyStreaming(client, chosen, stdout, tally)
           : classifyUnary(client, chosen, stdout, tally);

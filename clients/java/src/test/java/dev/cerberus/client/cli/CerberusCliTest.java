@@ -139,7 +139,7 @@ class CerberusCliTest {
     assertThat(lines.get(0).get("decision").asText()).isEqualTo("Bag");
     assertThat(lines.get(1).at("/error/code").asText()).isEqualTo("INVALID_ARGUMENT");
     assertThat(lines.get(1).at("/error/message").asText()).contains("not decodable");
-    assertThat(lines.get(2).at("/error/message").asText()).contains("cannot read image file");
+    assertThat(lines.get(2).at("/error/message").asText()).isEqualTo("no such file: " + missing);
     assertThat(lines.get(1).has("decision")).isFalse();
   }
 
@@ -190,10 +190,23 @@ class CerberusCliTest {
     Path a = image("Bag/1.png", "Bag");
     Path b = image("Bag/2.png", "???");
     Path c = image("Trouser/1.png", "Bag");
-    Run r = cli("classify", "--summary", a.toString(), b.toString(), c.toString());
+    // coat is not a label of the model: unknown is the right decision, any label is wrong
+    Path d = image("coat/1.png", "???");
+    Path e = image("coat/2.png", "???");
+    Path f = image("coat/3.png", "Trouser");
+    Run r = cli("classify", "--summary", a.toString(), b.toString(), c.toString(),
+        d.toString(), e.toString(), f.toString());
     assertThat(r.code()).isZero();
-    assertThat(r.err()).containsPattern("Bag\\s+2\\s+1\\s+1\\s+0\\s+0")
-        .containsPattern("Trouser\\s+1\\s+0\\s+0\\s+1\\s+0");
+    assertThat(r.err()).contains("model fashion knows: Bag, Trouser")
+        .containsPattern("Bag\\s+2\\s+1\\s+1\\s+0\\s+0")
+        .containsPattern("Trouser\\s+1\\s+0\\s+0\\s+1\\s+0")
+        .containsPattern("all known\\s+3\\s+1\\s+1\\s+1\\s+0")
+        .containsPattern("coat\\s+3\\s+2\\s+1\\s+0")
+        .containsPattern("all unseen\\s+3\\s+2\\s+1\\s+0")
+        .contains("right decisions: 3 of 6 (known classes: 1 of 3 given their label;"
+            + " unseen classes: 2 of 3 called unknown)");
+    // unseen rows come after the known table's total
+    assertThat(r.err().indexOf("coat")).isGreaterThan(r.err().indexOf("all known"));
   }
 
   @Test
