@@ -3,6 +3,7 @@ package dev.cerberus.server;
 import dev.cerberus.model.ServableModel;
 import dev.cerberus.server.grpc.ClassifierService;
 import dev.cerberus.server.grpc.TokenAuthInterceptor;
+import dev.cerberus.server.inference.DecodeScheduler;
 import dev.cerberus.server.inference.ModelRepository;
 import dev.cerberus.server.grpc.MalformedRequests;
 import dev.cerberus.server.metrics.MetricsEndpoint;
@@ -95,7 +96,8 @@ public final class CerberusServer implements AutoCloseable {
     ServerMetrics metrics = new ServerMetrics();
     ModelRepository repository = ModelRepository.open(new ModelRepository.Options(
         settings.modelsDir(), loader, settings.batcher(), settings.limits(), workers,
-        settings.preprocessThreads(), metrics::observerFor));
+        settings.preprocessThreads(), metrics::observerFor,
+        new DecodeScheduler(workers, settings.decode()), settings.admission()));
     metrics.registerModelCounters(repository);
 
     String isa = System.getenv("ONEDNN_MAX_CPU_ISA");

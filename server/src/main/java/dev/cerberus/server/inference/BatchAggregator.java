@@ -43,9 +43,17 @@ final class BatchAggregator {
   /** When the carried call became ready: its remaining items keep their age. */
   private long carryReadyNanos;
 
+  /** Drops unwanted calls while assembling; null = take everything (the worker checks). */
+  private final ItemTriage triage;
+
   BatchAggregator(BatcherSettings settings) {
+    this(settings, null);
+  }
+
+  BatchAggregator(BatcherSettings settings, ItemTriage triage) {
     this.maxBatchSize = settings.maxBatchSize();
     this.maxQueueDelayNanos = settings.maxQueueDelayNanos();
+    this.triage = triage;
   }
 
   /** Queues a preprocessed call with at least one computable item. */
@@ -120,10 +128,16 @@ final class BatchAggregator {
         LockSupport.parkNanos(this, wait);
         continue;
       }
+      int take = Math.min(call.computable.length - call.next, maxBatchSize - size);
+      if (triage != null && triage.dropUnwanted(
+          new Segment(call, call.next, call.computable.length), System.nanoTime(), size + take)) {
+        // all its remaining items go (later batches finish later still); the slot is free
+        call.next = call.computable.length;
+        continue;
+      }
       if (size == 0) {
         flushAt = readyNanos + maxQueueDelayNanos;
       }
-      int take = Math.min(call.computable.length - call.next, maxBatchSize - size);
       batch.add(new Segment(call, call.next, call.next + take));
       call.next += take;
       size += take;
