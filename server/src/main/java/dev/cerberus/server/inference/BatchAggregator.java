@@ -102,6 +102,7 @@ final class BatchAggregator {
     List<Segment> batch = new ArrayList<>();
     int size = 0;
     long flushAt = 0;
+    long tightest = Long.MAX_VALUE; // earliest deadline among the batch's calls
     while (size < maxBatchSize) {
       PendingCall call;
       long readyNanos;
@@ -129,11 +130,22 @@ final class BatchAggregator {
         continue;
       }
       int take = Math.min(call.computable.length - call.next, maxBatchSize - size);
-      if (triage != null && triage.dropUnwanted(
-          new Segment(call, call.next, call.computable.length), System.nanoTime(), size + take)) {
-        // all its remaining items go (later batches finish later still); the slot is free
-        call.next = call.computable.length;
-        continue;
+      if (triage != null) {
+        long now = System.nanoTime();
+        int alone = Math.min(call.computable.length - call.next, maxBatchSize);
+        if (triage.dropUnwanted(new Segment(call, call.next, call.computable.length), now, alone)) {
+          // late even in a batch of its own: all its remaining items go; the slot is free
+          call.next = call.computable.length;
+          continue;
+        }
+        long deadline = Math.min(tightest, triage.deadlineOf(call));
+        if (size > 0 && !triage.fits(deadline, now, size + take)) {
+          // a bigger batch would make someone late: run this one, the call leads the next
+          carry = call;
+          carryReadyNanos = readyNanos;
+          break;
+        }
+        tightest = deadline;
       }
       if (size == 0) {
         flushAt = readyNanos + maxQueueDelayNanos;

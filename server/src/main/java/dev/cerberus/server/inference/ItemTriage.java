@@ -55,6 +55,21 @@ final class ItemTriage {
     return false;
   }
 
+  /** The call's deadline in nanoTime, or Long.MAX_VALUE when it has none. */
+  long deadlineOf(PendingCall call) {
+    return call.context.hasDeadline() ? call.context.deadlineNanos() : Long.MAX_VALUE;
+  }
+
+  /**
+   * False when deadline-aware and a batch of {@code batchSize} items starting now would finish
+   * after {@code deadlineNanos}: the batcher then closes the batch smaller rather than make a
+   * member late.
+   */
+  boolean fits(long deadlineNanos, long now, int batchSize) {
+    if (!predictive || deadlineNanos == Long.MAX_VALUE) return true;
+    return cost.batchNanos(batchSize) <= deadlineNanos - now;
+  }
+
   void answerAll(Segment segment, Status.Code code, String message) {
     counters.queueDepth.addAndGet(-segment.size());
     PendingCall call = segment.call();
