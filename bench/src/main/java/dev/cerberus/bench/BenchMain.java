@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 @Command(name = "cerberus bench", mixinStandardHelpOptions = true,
     description = "Benchmark harness: drives the real server over loopback and reports throughput, "
         + "latency percentiles, server queue time, batch sizes, CPU and RSS.",
-    subcommands = {BenchMain.Run.class, BenchMain.Sweep.class, BenchMain.Offline.class, AbRun.class, FullRun.class, TextTopsRun.class})
+    subcommands = {BenchMain.Run.class, BenchMain.Sweep.class, BenchMain.Offline.class, AbRun.class, FullRun.class, TextTopsRun.class, DeadlineRun.class})
 public final class BenchMain implements Callable<Integer> {
 
   @Option(names = "--full", description = "Run every side-by-side scenario (same as: bench full).")

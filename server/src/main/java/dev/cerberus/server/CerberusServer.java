@@ -6,6 +6,7 @@ import dev.cerberus.server.grpc.OpenStreams;
 import dev.cerberus.server.grpc.ShutdownGate;
 import dev.cerberus.server.grpc.TransportLog;
 import dev.cerberus.server.grpc.TokenAuthInterceptor;
+import dev.cerberus.server.inference.DecodeScheduler;
 import dev.cerberus.server.inference.ModelRepository;
 import dev.cerberus.server.grpc.MalformedRequests;
 import dev.cerberus.server.metrics.MetricsEndpoint;
@@ -111,7 +112,8 @@ public final class CerberusServer implements AutoCloseable {
     ServerMetrics metrics = new ServerMetrics();
     ModelRepository repository = ModelRepository.open(new ModelRepository.Options(
         settings.modelsDir(), loader, settings.batcher(), settings.limits(), workers,
-        settings.preprocessThreads(), metrics::observerFor));
+        settings.preprocessThreads(), metrics::observerFor,
+        new DecodeScheduler(workers, settings.decode()), settings.admission()));
     metrics.registerModelCounters(repository);
 
     String isa = System.getenv("ONEDNN_MAX_CPU_ISA");

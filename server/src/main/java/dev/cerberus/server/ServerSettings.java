@@ -3,7 +3,9 @@ package dev.cerberus.server;
 import dev.cerberus.model.GraphOptions;
 import dev.cerberus.model.engine.MallocTuning;
 import dev.cerberus.model.input.InputLimits;
+import dev.cerberus.server.inference.AdmissionSettings;
 import dev.cerberus.server.inference.BatcherSettings;
+import dev.cerberus.server.inference.DecodeScheduler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -59,6 +61,10 @@ import java.util.stream.Collectors;
  *     (cerberus.metrics.auth)
  * @param reloadInterval how often the repository is rescanned; zero = never
  *     (cerberus.reload-interval-seconds)
+ * @param admission per-call pixel budget and deadline-aware admission
+ *     (cerberus.limits.max-request-pixels, cerberus.admission.*)
+ * @param decode fair preprocessing: large-image threshold and threads
+ *     (cerberus.preprocess.threads, cerberus.decode.*)
  */
 public record ServerSettings(
     String host,
@@ -88,7 +94,9 @@ public record ServerSettings(
     Optional<String> authToken,
     int metricsPort,
     String metricsAuth,
-    Duration reloadInterval) {
+    Duration reloadInterval,
+    AdmissionSettings admission,
+    DecodeScheduler.Settings decode) {
 
   private static final int CORE_COUNT = Runtime.getRuntime().availableProcessors();
   private static final String CORES = String.valueOf(CORE_COUNT);
@@ -168,6 +176,26 @@ public record ServerSettings(
           String.valueOf(16 << 20), "BYTES", "Largest encoded image item."),
       new Setting("cerberus.limits.max-image-pixels", "--max-image-pixels", "40000000", "N",
           "Largest decoded image (width x height), checked from the header before decoding."),
+      new Setting("cerberus.limits.max-request-pixels", "--max-request-pixels", "100000000", "N",
+          "Most image pixels one call (or stream message) may declare in total, summed from the"
+              + " headers before anything is decoded; more is INVALID_ARGUMENT for the whole call."
+              + " 100 Mpx: eight 12 Mpx photos, or 10,000 images of 100 x 100."),
+      new Setting("cerberus.decode.large-image-pixels", "--decode-large-image-pixels", "4000000",
+          "N", "Images declaring more pixels than this are 'large': at most"
+              + " cerberus.decode.large-image-threads of them decode at once, so small items"
+              + " keep a free thread while decode bombs queue."),
+      new Setting("cerberus.decode.large-image-threads", "--decode-large-image-threads", AUTO,
+          "N|auto", "Most large images decoding at once, server-wide. auto = preprocess threads"
+              + " - 1 (at least 1)."),
+      new Setting("cerberus.admission.deadline-aware", "--deadline-aware-admission", "true",
+          "true|false", "Refuse at once (RESOURCE_EXHAUSTED) a call whose expected wait (queue"
+              + " depth / measured forward time per batch size, an EWMA) exceeds its deadline,"
+              + " and drop before the forward pass items whose deadline would pass before their"
+              + " batch finishes (DEADLINE_EXCEEDED, counted). false = only items already expired"
+              + " are dropped."),
+      new Setting("cerberus.admission.ewma-weight", "--admission-ewma-weight", "0.2", "W",
+          "Weight (0..1] of each new forward-pass time in the moving average of that batch"
+              + " size's time, which the expected wait is computed from."),
       new Setting("cerberus.limits.max-text-bytes", "--max-text-bytes",
           String.valueOf(64 << 10), "BYTES", "Largest text item (UTF-8 bytes)."),
       new Setting("cerberus.limits.max-tensor-values", "--max-tensor-values",
@@ -250,9 +278,23 @@ public record ServerSettings(
         r.optional("cerberus.auth.token"),
         r.integer("cerberus.metrics.port", -1, 65535),
         r.choice("cerberus.metrics.auth", "token", "none"),
-        Duration.ofSeconds(r.integer("cerberus.reload-interval-seconds", 0, 86_400)));
+        Duration.ofSeconds(r.integer("cerberus.reload-interval-seconds", 0, 86_400)),
+        new AdmissionSettings(
+            r.integer("cerberus.limits.max-request-pixels", 1, Integer.MAX_VALUE),
+            Boolean.parseBoolean(r.choice("cerberus.admission.deadline-aware", "true", "false")),
+            r.decimal("cerberus.admission.ewma-weight", 0.001, 1)),
+        decodeSettings(r));
     settings.check();
     return settings;
+  }
+
+  private static DecodeScheduler.Settings decodeSettings(Reader r) {
+    int threads = r.integer("cerberus.preprocess.threads", 1, 1024);
+    int large = AUTO.equals(r.string("cerberus.decode.large-image-threads"))
+        ? Math.max(1, threads - 1)
+        : r.integer("cerberus.decode.large-image-threads", 1, 1024);
+    return new DecodeScheduler.Settings(
+        threads, r.integer("cerberus.decode.large-image-pixels", 1, Integer.MAX_VALUE), large);
   }
 
   private void check() {
@@ -292,7 +334,7 @@ public record ServerSettings(
         maxBatchSize, maxQueueDelayNanos, queueCapacity, streamMaxInFlight, oipStreamMaxInFlightRequests,
         preprocessThreads, inferenceThreads, intraOpThreads, graphOptimizer,
         mallocMmapThreshold, mallocTrimThreshold, device, warmUpBatchSizes, limits, drainTimeout, tlsCert, tlsKey,
-        tlsClientCa, authToken, metricsPort, metricsAuth, reloadInterval);
+        tlsClientCa, authToken, metricsPort, metricsAuth, reloadInterval, admission, decode);
   }
 
   /** The token /metrics requires, or empty when it is open (no token, or metrics auth none). */

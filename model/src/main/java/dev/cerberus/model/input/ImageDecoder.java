@@ -43,6 +43,18 @@ public final class ImageDecoder {
    */
   public static BufferedImage read(byte[] bytes, InputLimits limits)
       throws InputRejectedException {
+    return read(bytes, limits, 0, 0);
+  }
+
+  /**
+   * Like {@link #read(byte[], InputLimits)}, but an image much larger than the target
+   * {@code targetHeight} x {@code targetWidth} (as displayed, after EXIF orientation) is decoded
+   * subsampled ({@link DecodeSubsampling}): the decoder still walks the compressed data, but
+   * only every s-th row and column is stored, so a 36 Mpx image costs a small raster instead
+   * of a 144 MB one. 0 as a target size means no subsampling.
+   */
+  public static BufferedImage read(byte[] bytes, InputLimits limits, int targetHeight, int targetWidth)
+      throws InputRejectedException {
     if (bytes == null || bytes.length == 0) {
       throw InputRejectedException.invalid("image is empty; send PNG or JPEG bytes");
     }
@@ -83,15 +95,17 @@ public final class ImageDecoder {
             (IIOReadWarningListener) (src, msg) -> {
               if (warning[0] == null) warning[0] = msg;
             });
-        BufferedImage image = reader.read(0);
-        if (warning[0] != null) {
-          throw InputRejectedException.invalid(
-              "image is corrupt or truncated (" + reader.getFormatName() + ": " + warning[0] + ")");
-        }
         // the EXIF orientation says how a viewer shows the image (phones store sideways
         // pixels); orient before resize so server and trainer see the upright image
         boolean jpeg = "jpeg".equals(reader.getFormatName().toLowerCase(Locale.ROOT));
         int orientation = jpeg ? ExifOrientation.ofJpeg(bytes) : ExifOrientation.ofPng(bytes);
+        javax.imageio.ImageReadParam param = reader.getDefaultReadParam();
+        DecodeSubsampling.forTarget(w, h, targetHeight, targetWidth, orientation >= 5).applyTo(param);
+        BufferedImage image = reader.read(0, param);
+        if (warning[0] != null) {
+          throw InputRejectedException.invalid(
+              "image is corrupt or truncated (" + reader.getFormatName() + ": " + warning[0] + ")");
+        }
         return ExifOrientation.apply(image, orientation);
       } finally {
         reader.dispose();

@@ -20,7 +20,7 @@ public final class ImagePreprocessor implements InputPreprocessor {
       throw InputRejectedException.invalid(
           "this model takes an image (PNG or JPEG), got " + InputPreprocessor.kindOf(input));
     }
-    java.awt.image.BufferedImage decoded = ImageDecoder.read(img.bytes(), limits);
+    java.awt.image.BufferedImage decoded = ImageDecoder.read(img.bytes(), limits, spec.height(), spec.width());
     boolean nearest = ImageSpec.NEAREST.equals(spec.resize());
     float[] px = ImageResize.resize(decoded, channels, spec.height(), spec.width(), nearest);
     normaliseInPlace(px); // resize returned a fresh array: no second copy

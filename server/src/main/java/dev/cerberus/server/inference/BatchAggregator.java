@@ -43,9 +43,17 @@ final class BatchAggregator {
   /** When the carried call became ready: its remaining items keep their age. */
   private long carryReadyNanos;
 
+  /** Drops unwanted calls while assembling; null = take everything (the worker checks). */
+  private final ItemTriage triage;
+
   BatchAggregator(BatcherSettings settings) {
+    this(settings, null);
+  }
+
+  BatchAggregator(BatcherSettings settings, ItemTriage triage) {
     this.maxBatchSize = settings.maxBatchSize();
     this.maxQueueDelayNanos = settings.maxQueueDelayNanos();
+    this.triage = triage;
   }
 
   /** Queues a preprocessed call with at least one computable item. */
@@ -94,6 +102,7 @@ final class BatchAggregator {
     List<Segment> batch = new ArrayList<>();
     int size = 0;
     long flushAt = 0;
+    long tightest = Long.MAX_VALUE; // earliest deadline among the batch's calls
     while (size < maxBatchSize) {
       PendingCall call;
       long readyNanos;
@@ -120,10 +129,27 @@ final class BatchAggregator {
         LockSupport.parkNanos(this, wait);
         continue;
       }
+      int take = Math.min(call.computable.length - call.next, maxBatchSize - size);
+      if (triage != null) {
+        long now = System.nanoTime();
+        int alone = Math.min(call.computable.length - call.next, maxBatchSize);
+        if (triage.dropUnwanted(new Segment(call, call.next, call.computable.length), now, alone)) {
+          // late even in a batch of its own: all its remaining items go; the slot is free
+          call.next = call.computable.length;
+          continue;
+        }
+        long deadline = Math.min(tightest, triage.deadlineOf(call));
+        if (size > 0 && !triage.fits(deadline, now, size + take)) {
+          // a bigger batch would make someone late: run this one, the call leads the next
+          carry = call;
+          carryReadyNanos = readyNanos;
+          break;
+        }
+        tightest = deadline;
+      }
       if (size == 0) {
         flushAt = readyNanos + maxQueueDelayNanos;
       }
-      int take = Math.min(call.computable.length - call.next, maxBatchSize - size);
       batch.add(new Segment(call, call.next, call.next + take));
       call.next += take;
       size += take;

@@ -26,6 +26,8 @@ final class InferenceWorker implements Runnable {
   private final BatchAggregator aggregator;
   private final ModelCounters counters;
   private final BatchObserver observer;
+  private final ItemTriage triage;
+  private final BatchCost cost;
   /** Set when the drain timeout ran out: answer what is left with UNAVAILABLE, compute nothing. */
   private volatile boolean abandon;
 
@@ -34,12 +36,16 @@ final class InferenceWorker implements Runnable {
       ServableModel model,
       BatchAggregator aggregator,
       ModelCounters counters,
-      BatchObserver observer) {
+      BatchObserver observer,
+      ItemTriage triage,
+      BatchCost cost) {
     this.label = label;
     this.model = model;
     this.aggregator = aggregator;
     this.counters = counters;
     this.observer = observer;
+    this.triage = triage;
+    this.cost = cost;
   }
 
   void abandon() {
@@ -64,21 +70,17 @@ final class InferenceWorker implements Runnable {
     List<Segment> live = new ArrayList<>(batch.size());
     List<PreparedInput> inputs = new ArrayList<>();
     long oldestReady = now;
+    int batchSize = 0;
+    for (Segment segment : batch) {
+      batchSize += segment.size();
+    }
     for (Segment segment : batch) {
       PendingCall call = segment.call();
       if (abandon) {
-        answerAll(segment, Status.Code.UNAVAILABLE, label + " closed before this item was computed");
+        triage.answerAll(segment, Status.Code.UNAVAILABLE, label + " closed before this item was computed");
         continue;
       }
-      if (call.context.expired(now)) {
-        counters.droppedExpired.add(segment.size());
-        answerAll(segment, Status.Code.DEADLINE_EXCEEDED,
-            "the call's deadline passed before this item was computed");
-        continue;
-      }
-      if (call.context.isCancelled()) {
-        counters.droppedCancelled.add(segment.size());
-        answerAll(segment, Status.Code.CANCELLED, "the call was cancelled before this item was computed");
+      if (triage.dropUnwanted(segment, now, batchSize)) {
         continue;
       }
       live.add(segment);
@@ -102,12 +104,13 @@ final class InferenceWorker implements Runnable {
       log.error("{}: forward pass of {} items failed", label, inputs.size(), e);
       counters.itemErrors.add(inputs.size());
       for (Segment segment : live) {
-        answerAll(segment, Status.Code.INTERNAL, "the forward pass failed: " + e.getMessage());
+        triage.answerAll(segment, Status.Code.INTERNAL, "the forward pass failed: " + e.getMessage());
       }
       return;
     }
     long forwardNanos = System.nanoTime() - start;
     counters.recordBatch(inputs.size());
+    cost.record(inputs.size(), forwardNanos);
     observer.onForward(inputs.size(), start - oldestReady, forwardNanos);
     counters.queueDepth.addAndGet(-inputs.size());
     int j = 0;
@@ -118,15 +121,6 @@ final class InferenceWorker implements Runnable {
         call.prepared[index] = null; // the pixels are no longer needed; let them go early
         call.answer(index, new ItemOutcome.Predicted(predictions.get(j++)));
       }
-    }
-  }
-
-  private void answerAll(Segment segment, Status.Code code, String message) {
-    counters.queueDepth.addAndGet(-segment.size());
-    PendingCall call = segment.call();
-    ItemOutcome.ItemFailure failure = new ItemOutcome.ItemFailure(code, message);
-    for (int k = segment.from(); k < segment.to(); k++) {
-      call.answer(call.computable[k], failure);
     }
   }
 }

@@ -15,6 +15,10 @@ final class ModelCounters {
   final LongAdder rejectedQueueFull = new LongAdder();
   final LongAdder droppedExpired = new LongAdder();
   final LongAdder droppedCancelled = new LongAdder();
+  /** Items refused at admission: the expected wait exceeded the call's deadline. */
+  final LongAdder shedDeadline = new LongAdder();
+  /** Items dropped before compute: the deadline would pass before their batch finished. */
+  final LongAdder droppedLate = new LongAdder();
   final LongAdder itemErrors = new LongAdder();
   /** Items admitted and not yet computed (or dropped, or failed); also the admission bound. */
   final AtomicInteger queueDepth = new AtomicInteger();
@@ -44,6 +48,8 @@ final class ModelCounters {
         droppedCancelled.sum(),
         itemErrors.sum(),
         sizes,
-        Math.max(0, queueDepth.get()));
+        Math.max(0, queueDepth.get()),
+        shedDeadline.sum(),
+        droppedLate.sum());
   }
 }

@@ -57,7 +57,12 @@ public final class ModelRepository implements AutoCloseable {
     BatchObserver forVersion(String name, String version);
   }
 
-  /** How every version of this repository is served. */
+  /**
+   * How every version of this repository is served.
+   *
+   * @param decoder the fair preprocessing scheduler every version shares
+   * @param admission overload admission knobs every version uses
+   */
   public record Options(
       Path root,
       Loader loader,
@@ -65,7 +70,18 @@ public final class ModelRepository implements AutoCloseable {
       InputLimits limits,
       Executor workers,
       int preprocessParallelism,
-      ObserverFactory observers) {}
+      ObserverFactory observers,
+      DecodeScheduler decoder,
+      AdmissionSettings admission) {
+
+    /** Default decode scheduling over {@code workers} and default admission (tests). */
+    public Options(Path root, Loader loader, BatcherSettings batcher, InputLimits limits,
+        Executor workers, int preprocessParallelism, ObserverFactory observers) {
+      this(root, loader, batcher, limits, workers, preprocessParallelism, observers,
+          new DecodeScheduler(workers, DecodeScheduler.Settings.defaults(preprocessParallelism)),
+          AdmissionSettings.defaults());
+    }
+  }
 
   /** A bundle folder that did not load, and why. */
   public record LoadFailure(String name, String version, Path dir, String error) {}
@@ -123,7 +139,7 @@ public final class ModelRepository implements AutoCloseable {
               versionDir, declared, name);
         }
         ServedModel served = new ServedModel(name, version, model, options.batcher(),
-            options.limits(), options.workers(), options.preprocessParallelism(),
+            options.limits(), options.workers(), options.decoder(), options.admission(),
             options.observers().forVersion(name, version));
         next.computeIfAbsent(name, k -> new TreeMap<>(NEWEST_FIRST)).put(version, served);
         log.info("loaded model '{}' version {} from {}", name, version, versionDir);

@@ -54,9 +54,9 @@ final class PendingCall {
     return inputs.length;
   }
 
-  /** True for the thread that finished the last preprocessing chunk. */
-  boolean chunkDone() {
-    return chunksLeft.decrementAndGet() == 0;
+  /** With one chunk per item: true for the thread that finished the last {@code k} items. */
+  boolean chunksDone(int k) {
+    return chunksLeft.addAndGet(-k) == 0;
   }
 
   /** Sets one item's outcome; the last answer completes the call off the calling thread. */

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,9 +18,11 @@ import org.slf4j.LoggerFactory;
  * One loaded model version as every protocol front-end sees it: its identity, its manifest,
  * its counters, and {@link #classify}, the single entry point of the inference path.
  *
- * <p>Data flow: {@code classify} (admission on the caller's thread: item count, draining,
- * queue capacity) -> preprocessing on the shared worker pool ({@code prepare}: decode, resize,
- * tokenize; a bad item is answered at once and never reaches a batch) -> {@link BatchAggregator}
+ * <p>Data flow: {@code classify} (admission on the caller's thread: item count, declared
+ * pixels, draining, expected wait vs deadline, queue capacity) -> preprocessing on the shared
+ * worker pool, item by item in fair turns between calls ({@link DecodeScheduler}; {@code
+ * prepare}: decode, resize, tokenize; a bad item is answered at once and never reaches a
+ * batch) -> {@link BatchAggregator}
  * -> {@link InferenceWorker} threads (cerberus.batch.inference-threads of them; one forward pass
  * per batch each) -> the call's future completes on the worker pool.
  *
@@ -39,7 +40,8 @@ public final class ServedModel implements AutoCloseable {
   private final BatcherSettings settings;
   private final InputLimits limits;
   private final Executor workers;
-  private final int preprocessParallelism;
+  private final DecodeScheduler decoder;
+  private final Admission admission;
   private final ModelCounters counters;
   private final BatchAggregator aggregator;
   private final List<InferenceWorker> inferenceWorkers;
@@ -49,10 +51,11 @@ public final class ServedModel implements AutoCloseable {
   private volatile boolean closed;
 
   /**
-   * Starts the inference threads of a loaded model.
+   * Starts the inference threads of a loaded model with its own decode scheduler and the
+   * default admission settings (tests, single-model callers).
    *
-   * @param workers shared pool for preprocessing and call completion
-   * @param preprocessParallelism how many pool tasks one call's items are split into at most
+   * @param workers pool for preprocessing and call completion
+   * @param preprocessParallelism the pool's size: preprocessing tasks running at once
    */
   public ServedModel(
       String name,
@@ -63,19 +66,46 @@ public final class ServedModel implements AutoCloseable {
       Executor workers,
       int preprocessParallelism,
       BatchObserver observer) {
+    this(name, version, model, settings, limits, workers,
+        new DecodeScheduler(workers, DecodeScheduler.Settings.defaults(Math.max(1, preprocessParallelism))),
+        AdmissionSettings.defaults(), observer);
+  }
+
+  /**
+   * Starts the inference threads of a loaded model.
+   *
+   * @param workers shared pool for call completion (the decoder schedules onto it too)
+   * @param decoder the server-wide fair preprocessing scheduler
+   */
+  public ServedModel(
+      String name,
+      String version,
+      ServableModel model,
+      BatcherSettings settings,
+      InputLimits limits,
+      Executor workers,
+      DecodeScheduler decoder,
+      AdmissionSettings admissionSettings,
+      BatchObserver observer) {
     this.name = name;
     this.version = version;
     this.model = model;
     this.settings = settings;
     this.limits = limits;
     this.workers = workers;
-    this.preprocessParallelism = Math.max(1, preprocessParallelism);
+    this.decoder = decoder;
     this.counters = new ModelCounters(settings.maxBatchSize());
-    this.aggregator = new BatchAggregator(settings);
+    BatchCost cost = new BatchCost(
+        settings.maxBatchSize(), settings.inferenceThreads(), admissionSettings.ewmaWeight());
+    this.admission = new Admission(admissionSettings, limits, cost);
+    ItemTriage triage =
+        new ItemTriage(label(), counters, cost, admissionSettings.deadlineAware());
+    this.aggregator = new BatchAggregator(settings, triage);
     List<InferenceWorker> ws = new java.util.ArrayList<>();
     List<Thread> ts = new java.util.ArrayList<>();
     for (int i = 0; i < settings.inferenceThreads(); i++) {
-      InferenceWorker w = new InferenceWorker(label(), model, aggregator, counters, observer);
+      InferenceWorker w =
+          new InferenceWorker(label(), model, aggregator, counters, observer, triage, cost);
       Thread t = new Thread(w, "cerberus-infer-" + name + "-" + version + "-" + i);
       t.setDaemon(true);
       ws.add(w);
@@ -119,9 +149,11 @@ public final class ServedModel implements AutoCloseable {
   /**
    * Classifies the items of one call. The future holds one outcome per item, in order; one bad
    * item never fails the others. The future fails with a {@link io.grpc.StatusRuntimeException}
-   * when the call as a whole is refused: INVALID_ARGUMENT (no items, or more than
-   * cerberus.max-items-per-request), UNAVAILABLE (draining), RESOURCE_EXHAUSTED (the queue of
-   * this version is full). Never blocks: safe on gRPC threads.
+   * when the call as a whole is refused: INVALID_ARGUMENT (no items, more than
+   * cerberus.max-items-per-request, or images declaring more than
+   * cerberus.limits.max-request-pixels), UNAVAILABLE (draining), RESOURCE_EXHAUSTED (the queue
+   * of this version is full, or the expected wait exceeds the call's deadline). Never blocks:
+   * safe on gRPC threads.
    */
   public CompletableFuture<List<ItemOutcome>> classify(List<ModelInput> items, CallContext context) {
     int n = items.size();
@@ -134,9 +166,19 @@ public final class ServedModel implements AutoCloseable {
           "the request has " + n + " items; the limit is " + settings.maxItemsPerRequest()
               + " items per request (cerberus.max-items-per-request)"));
     }
+    long[] pixels = admission.declaredPixels(items);
+    Status tooBig = admission.pixelBudget(pixels);
+    if (tooBig != null) {
+      return refused(tooBig);
+    }
     if (!accepting) {
       return refused(Status.UNAVAILABLE.withDescription(
           label() + " is shutting down and accepts no new work; retry on another replica"));
+    }
+    Status late = admission.deadline(n, counters.queueDepth.get(), context, label());
+    if (late != null) {
+      counters.shedDeadline.add(n);
+      return refused(late);
     }
     if (!admit(n)) {
       counters.rejectedQueueFull.add(n);
@@ -144,19 +186,22 @@ public final class ServedModel implements AutoCloseable {
           label() + ": the queue is full (" + counters.queueDepth.get() + " items waiting, capacity "
               + settings.queueCapacity() + ", cerberus.batch.queue-capacity); retry later"));
     }
-    int chunks = Math.min(n, preprocessParallelism);
-    PendingCall call =
-        new PendingCall(items.toArray(new ModelInput[0]), context, chunks, workers);
-    int per = (n + chunks - 1) / chunks;
-    for (int c = 0; c < chunks; c++) {
-      int from = c * per;
-      int to = Math.min(n, from + per);
-      try {
-        workers.execute(() -> prepare(call, from, to));
-      } catch (RejectedExecutionException e) {
-        failRange(call, from, to, Status.Code.UNAVAILABLE, "the server is shutting down");
+    // one "chunk" per item: the decoder hands out items in turns, not fixed slices
+    PendingCall call = new PendingCall(items.toArray(new ModelInput[0]), context, n, workers);
+    decoder.submit(new DecodeScheduler.Work(pixels) {
+      @Override
+      void run(int from, int to) {
+        prepare(call, from, to);
       }
-    }
+
+      @Override
+      void refuse(int from, int to) {
+        failRange(call, from, to, Status.Code.UNAVAILABLE, "the server is shutting down");
+        if (call.chunksDone(to - from)) {
+          enqueue(call);
+        }
+      }
+    });
     return call.future();
   }
 
@@ -201,7 +246,7 @@ public final class ServedModel implements AutoCloseable {
         }
       }
     }
-    if (call.chunkDone()) {
+    if (call.chunksDone(to - from)) {
       enqueue(call);
     }
   }

@@ -12,6 +12,10 @@ package dev.cerberus.server.inference;
  * @param itemErrors items that failed alone: bad input, or a failed forward pass
  * @param batchSizeCounts index b = how many batches had b items (index 0 unused)
  * @param queueDepth items admitted and not yet computed, right now
+ * @param shedDeadline items refused at admission because the expected wait exceeded their
+ *     call's deadline (RESOURCE_EXHAUSTED)
+ * @param droppedLate items dropped before compute because their deadline would pass before
+ *     their batch finished (DEADLINE_EXCEEDED)
  */
 public record VersionStats(
     long forwardPasses,
@@ -21,4 +25,6 @@ public record VersionStats(
     long droppedCancelled,
     long itemErrors,
     long[] batchSizeCounts,
-    int queueDepth) {}
+    int queueDepth,
+    long shedDeadline,
+    long droppedLate) {}

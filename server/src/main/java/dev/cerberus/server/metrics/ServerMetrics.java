@@ -94,6 +94,12 @@ public final class ServerMetrics {
         loaded, VersionStats::droppedExpired);
     counter("cerberus_items_dropped_cancelled", "Items dropped before compute: call cancelled",
         loaded, VersionStats::droppedCancelled);
+    counter("cerberus_items_shed_deadline",
+        "Items refused at admission: the expected wait exceeded the call's deadline", loaded,
+        VersionStats::shedDeadline);
+    counter("cerberus_items_dropped_late",
+        "Items dropped before compute: the deadline would pass before their batch finished",
+        loaded, VersionStats::droppedLate);
     counter("cerberus_item_errors", "Items that failed alone (bad input, failed forward pass)",
         loaded, VersionStats::itemErrors);
     GaugeWithCallback.builder()
