@@ -27,6 +27,10 @@ public final class TrainerMain implements Callable<Integer> {
       + "(one config only)")
   Path output;
 
+  @Option(names = "--seed", paramLabel = "N", description = "Use this seed instead of the "
+      + "config's (every config given); recorded in metrics.json and bundle provenance")
+  Long seed;
+
   @Option(names = "--force", description = "Replace an existing bundle folder")
   boolean force;
 
@@ -50,10 +54,11 @@ public final class TrainerMain implements Callable<Integer> {
     for (Path file : configs) {
       try {
         LoadedConfig lc = ConfigLoader.load(file);
-        if (output != null) {
+        if (output != null || seed != null) {
           TrainerConfig x = lc.config();
           lc = new LoadedConfig(lc.file(), lc.base(), new TrainerConfig(x.name(), x.version(),
-              x.description(), x.seed(), output.toAbsolutePath().toString(), x.cacheDir(),
+              x.description(), seed != null ? seed : x.seed(),
+              output != null ? output.toAbsolutePath().toString() : x.output(), x.cacheDir(),
               x.backbone(), x.input(), x.data(), x.heads(), x.gate(), x.outliers(), x.oodSets(),
               x.ood(), x.training(), x.weakSupervision(), x.flipFeatures(), x.flipTta()));
         }

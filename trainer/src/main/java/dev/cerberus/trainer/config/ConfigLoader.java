@@ -358,6 +358,10 @@ public final class ConfigLoader {
             + "backbone.fine_tune)");
       }
       checkFineTune(errors, at + ".fine_tune", h.fineTune());
+      if (h.fineTune().objective() != null) {
+        errors.add(at + ".fine_tune.objective: only for backbone.fine_tune (an own top is "
+            + "trained for its own head only)");
+      }
     }
   }
 

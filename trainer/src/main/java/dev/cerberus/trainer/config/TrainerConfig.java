@@ -131,17 +131,22 @@ public record TrainerConfig(
   public record SplitSpec(String trunk, String top) {}
 
   /**
-   * Fine-tuning of a split backbone's top (trainer.finetune.TopFineTuner): a linear layer on the
-   * top's pooled output, trained jointly with the top by cross-entropy on the decision head's
-   * labelled training rows plus {@code oe_lambda} x cross-entropy to uniform on the training
-   * outliers; AdamW, a fixed number of epochs. The linear layer is discarded afterwards (the
-   * heads are fitted on the fine-tuned features as usual).
+   * Fine-tuning of a split backbone's top (trainer.finetune.TopTraining; image multiclass
+   * single-task: TopFineTuner): one zero-initialised linear layer per trained head on the top's
+   * pooled output, trained with the top on each head's own labelled training rows (masked loss,
+   * summed over heads) plus {@code oe_lambda} x the Outlier Exposure loss of every head with
+   * outlier exposure on the training outliers; AdamW, a fixed number of epochs. The linear
+   * layers are discarded afterwards (the heads are fitted on the fine-tuned features as usual).
    *
-   * @param headLearningRate learning rate of the linear layer (zero-initialised)
+   * @param headLearningRate learning rate of the linear layers (zero-initialised)
    * @param batchSize labelled rows per step (plus as many outlier rows)
+   * @param objective {@code backbone.fine_tune} only: which heads' losses train the shared top
+   *     (null = {@link FineTuneObjective#ALL_HEADS}; see {@link #jointObjective()})
+   * @param schedule learning-rate schedule of both optimisers (default constant)
    */
   public record FineTuneSpec(Integer epochs, Double learningRate, Double headLearningRate,
-      Double weightDecay, Integer batchSize, Double oeLambda) {
+      Double weightDecay, Integer batchSize, Double oeLambda, FineTuneObjective objective,
+      FineTuneSchedule schedule) {
     public FineTuneSpec {
       epochs = epochs == null ? 8 : epochs;
       learningRate = learningRate == null ? 1e-4 : learningRate;
@@ -149,7 +154,48 @@ public record TrainerConfig(
       weightDecay = weightDecay == null ? 1e-4 : weightDecay;
       batchSize = batchSize == null ? 64 : batchSize;
       oeLambda = oeLambda == null ? 0.5 : oeLambda;
+      schedule = schedule == null ? FineTuneSchedule.CONSTANT : schedule;
+      // objective stays null when not given, so that the loader can refuse it on a head's own
+      // fine_tune (an own top has one task: there is nothing to choose)
     }
+
+    /** The settings of earlier configs: every objective/schedule at its default. */
+    public FineTuneSpec(Integer epochs, Double learningRate, Double headLearningRate,
+        Double weightDecay, Integer batchSize, Double oeLambda) {
+      this(epochs, learningRate, headLearningRate, weightDecay, batchSize, oeLambda, null, null);
+    }
+
+    /** {@code objective}, defaulting to {@link FineTuneObjective#ALL_HEADS}. */
+    public FineTuneObjective jointObjective() {
+      return objective == null ? FineTuneObjective.ALL_HEADS : objective;
+    }
+
+    /** The same settings with another schedule. */
+    public FineTuneSpec withSchedule(FineTuneSchedule s) {
+      return new FineTuneSpec(epochs, learningRate, headLearningRate, weightDecay, batchSize,
+          oeLambda, objective, s);
+    }
+  }
+
+  /**
+   * Which heads' losses train the shared top ({@code backbone.fine_tune.objective}). The
+   * default is {@code all_heads}: every head that reads the shared top (no {@code top: own})
+   * depends on it, so tuning it for one of them only (the decision head) biases the features
+   * the others are fitted on; with one such head the two are the same loss.
+   */
+  public enum FineTuneObjective {
+    @JsonProperty("all_heads") ALL_HEADS,
+    @JsonProperty("decision_head") DECISION_HEAD
+  }
+
+  /**
+   * Learning-rate schedule of top fine-tuning ({@code fine_tune.schedule}): {@code constant},
+   * or {@code warmup_linear} (linear warm-up over the first 10 % of the optimiser steps, then
+   * linear decay towards 0 at the last step, the usual BERT fine-tuning schedule).
+   */
+  public enum FineTuneSchedule {
+    @JsonProperty("constant") CONSTANT,
+    @JsonProperty("warmup_linear") WARMUP_LINEAR
   }
 
   /** The bundle's input section (docs/bundle.md): exactly one of image / text. */

@@ -1,6 +1,7 @@
 package dev.cerberus.trainer.finetune;
 
 import java.io.IOException;
+import dev.cerberus.trainer.config.TrainerConfig.FineTuneSpec;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +16,8 @@ import java.util.Map;
  * Heads are tuned one after the other so at most one trainable copy is in memory.
  *
  * <p>Heads without an own top read {@link #frozenFeatures} (the top run once for all of them)
- * or, with {@code backbone.fine_tune}, the {@link #tune} result of the decision head.
+ * or, with {@code backbone.fine_tune}, the top tuned jointly for all of them ({@link
+ * #tuneJoint}) or for the decision head only ({@link #tune}).
  */
 public final class PerHeadTops {
 
@@ -42,39 +44,73 @@ public final class PerHeadTops {
   /** One head's top (also usable for the shared fine-tuned top: pass the decision head). */
   public static TunedTop tune(Path topFile, TopInputs inputs, HeadTopSpec head,
       TopSettings settings, long seed) throws IOException {
+    return train(topFile, inputs, List.of(head), head.fineTune(), head.head(), "an own",
+        settings, seed);
+  }
+
+  /**
+   * The shared top fine-tuned jointly for {@code heads} ({@code backbone.fine_tune.objective:
+   * all_heads}): one linear layer per head, the sum of the heads' masked losses and of their
+   * Outlier Exposure terms ({@link TopTraining}). With one head this is {@link #tune} (same
+   * loss, batches, file name; only the log line says "shared"). Several heads: the result is
+   * named {@code shared}; its {@code probe} is the first head's linear layer.
+   */
+  public static TunedTop tuneJoint(Path topFile, TopInputs inputs, List<HeadTopSpec> heads,
+      FineTuneSpec spec, TopSettings settings, long seed) throws IOException {
+    if (heads.size() == 1) {
+      HeadTopSpec h = heads.get(0);
+      return train(topFile, inputs, heads, h.fineTune(), h.head(), "the shared", settings, seed);
+    }
+    return train(topFile, inputs, heads, spec, SHARED, "the shared", settings, seed);
+  }
+
+  /** The name of the jointly tuned shared top in logs and file names. */
+  public static final String SHARED = "shared";
+
+  private static TunedTop train(Path topFile, TopInputs inputs, List<HeadTopSpec> heads,
+      FineTuneSpec spec, String name, String what, TopSettings settings, long seed)
+      throws IOException {
     TrunkOutputs train = inputs.train();
-    if (head.trainLabels().length != train.size() || head.valLabels().length != inputs.size(TopInputs.VAL)) {
-      throw new IllegalArgumentException(head.head() + ": " + head.trainLabels().length + "/"
-          + head.valLabels().length + " labels for " + train.size() + " train / "
-          + inputs.size(TopInputs.VAL) + " val rows");
+    int labelled = 0;
+    for (HeadTopSpec head : heads) {
+      if (head.trainLabels().length != train.size()
+          || head.valLabels().length != inputs.size(TopInputs.VAL)) {
+        throw new IllegalArgumentException(head.head() + ": " + head.trainLabels().length + "/"
+            + head.valLabels().length + " labels for " + train.size() + " train / "
+            + inputs.size(TopInputs.VAL) + " val rows");
+      }
+      int rows = HeadTopSpec.labelled(head.trainLabels()).length;
+      if (rows == 0) {
+        throw new IllegalArgumentException("heads." + head.head() + ": its top is fine-tuned, "
+            + "but no training row has a label for this head");
+      }
+      labelled += rows;
     }
-    int[] rows = HeadTopSpec.labelled(head.trainLabels());
-    if (rows.length == 0) {
-      throw new IllegalArgumentException("heads." + head.head() + ": top: own, but no training "
-          + "row has a label for this head");
-    }
-    int[] valRows = HeadTopSpec.labelled(head.valLabels());
-    TrunkOutputs outliers = head.outlierExposure() ? inputs.get(TopInputs.OUTLIERS_TRAIN) : null;
+    boolean oe = heads.stream().anyMatch(HeadTopSpec::outlierExposure);
+    TrunkOutputs outliers = oe ? inputs.get(TopInputs.OUTLIERS_TRAIN) : null;
     long t0 = System.nanoTime();
     try (TrainableTop top = TrainableTop.load(topFile, train, settings.device())) {
-      settings.log().printf("fine-tuning an own top for '%s' (%s) on %d labelled rows and %d "
-          + "outliers (lambda %.2f), %d epochs%n", head.head(), topFile.getFileName(),
-          rows.length, outliers == null ? 0 : outliers.size(), head.fineTune().oeLambda(),
-          head.fineTune().epochs());
-      TopTraining t = new TopTraining(top, head.objective(), head.fineTune(), seed);
+      settings.log().printf("fine-tuning %s top for %s (%s) on %d labels of %d training rows "
+          + "and %d outliers (lambda %.2f), %d epochs, %s schedule%n",
+          what,
+          String.join(", ", heads.stream().map(h -> "'" + h.head() + "'").toList()),
+          topFile.getFileName(), labelled,
+          TopTraining.union(heads.stream().map(HeadTopSpec::trainLabels).toList()).length,
+          outliers == null ? 0 : outliers.size(), spec.oeLambda(), spec.epochs(),
+          spec.schedule().name().toLowerCase(java.util.Locale.ROOT));
+      TopTraining t = new TopTraining(top, heads, spec, seed);
       List<TunedTop.Epoch> history;
       TunedTop.Linear probe;
       try {
-        history = t.run(train, rows, pick(head.trainLabels(), rows), outliers,
-            inputs.get(TopInputs.VAL), valRows, pick(head.valLabels(), valRows),
-            inputs.get(TopInputs.OUTLIERS_VAL), head.head(), settings.log());
-        probe = t.linear();
+        history = t.run(train, outliers, inputs.get(TopInputs.VAL),
+            inputs.get(TopInputs.OUTLIERS_VAL), name, settings.log());
+        probe = t.linear(0);
       } finally {
         t.close();
       }
-      Path file = settings.outDir().resolve("top-" + head.head() + ".pt");
+      Path file = settings.outDir().resolve("top-" + name + ".pt");
       top.write(file);
-      return new TunedTop(head.head(), file, features(top, inputs, settings), List.copyOf(history),
+      return new TunedTop(name, file, features(top, inputs, settings), List.copyOf(history),
           probe, (System.nanoTime() - t0) / 1e9);
     }
   }
@@ -94,11 +130,5 @@ public final class PerHeadTops {
       f.put(e.getKey(), top.features(e.getValue(), settings.featureBatchSize()));
     }
     return f;
-  }
-
-  private static int[] pick(int[] all, int[] rows) {
-    int[] r = new int[rows.length];
-    for (int i = 0; i < r.length; i++) r[i] = all[rows[i]];
-    return r;
   }
 }

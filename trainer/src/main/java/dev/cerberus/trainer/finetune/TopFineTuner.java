@@ -14,7 +14,6 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import dev.cerberus.trainer.config.TrainerConfig.FineTuneSpec;
 import java.io.IOException;
@@ -167,13 +166,12 @@ public final class TopFineTuner implements AutoCloseable {
     NDArray b = manager.zeros(new Shape(classes));
     w.setRequiresGradient(true);
     b.setRequiresGradient(true);
-    Optimizer top = Optimizer.adamW().optLearningRateTracker(Tracker.fixed(spec.learningRate().floatValue()))
-        .optWeightDecays(spec.weightDecay().floatValue()).build();
-    Optimizer head = Optimizer.adamW()
-        .optLearningRateTracker(Tracker.fixed(spec.headLearningRate().floatValue()))
-        .optWeightDecays(spec.weightDecay().floatValue()).build();
-    double lambda = outliers.length == 0 ? 0 : spec.oeLambda();
     int bs = spec.batchSize();
+    int steps = spec.epochs() * ((train.length + bs - 1) / bs);
+    Optimizer top = LrSchedule.adamW(spec.schedule(), spec.learningRate(), steps, spec.weightDecay());
+    Optimizer head = LrSchedule.adamW(spec.schedule(), spec.headLearningRate(), steps,
+        spec.weightDecay());
+    double lambda = outliers.length == 0 ? 0 : spec.oeLambda();
     List<Epoch> history = new ArrayList<>();
     long t0 = System.nanoTime();
     for (int epoch = 1; epoch <= spec.epochs(); epoch++) {

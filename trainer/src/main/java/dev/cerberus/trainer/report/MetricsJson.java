@@ -18,6 +18,8 @@ public final class MetricsJson {
   public static Map<String, Object> of(ReportData r) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("schema", SCHEMA);
+    // the seed the run used (the config's, or `train --seed`), so seeds can be told apart
+    m.put("seed", r.config().seed());
     List<Map<String, Object>> heads = new ArrayList<>();
     for (var h : r.heads()) {
       Map<String, Object> e = new LinkedHashMap<>();

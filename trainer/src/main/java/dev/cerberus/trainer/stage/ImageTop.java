@@ -14,8 +14,10 @@ import java.util.List;
  * The shared top of an image split backbone through {@link TopFineTuner}, the path that made
  * the published fashion numbers: kept so that those bundles (and their byte-for-byte
  * determinism tests) stay exactly as they are. It covers the frozen shared top and a shared top
- * fine-tuned on a multiclass decision head; a binary decision head's shared top goes through
- * {@link dev.cerberus.trainer.finetune.PerHeadTops} like every own top.
+ * fine-tuned on a multiclass decision head alone (one head reads the shared top, or {@code
+ * objective: decision_head}); a binary decision head's shared top, and a joint fine-tune for
+ * several heads, go through {@link dev.cerberus.trainer.finetune.PerHeadTops} like every own
+ * top.
  */
 final class ImageTop {
 
@@ -25,7 +27,8 @@ final class ImageTop {
   static boolean keepsImagePath(RunPlan plan) {
     return "image".equals(plan.input().kind())
         && (plan.config().backbone().fineTune() == null
-            || "multiclass".equals(plan.decisionHead().kind()));
+            || "multiclass".equals(plan.decisionHead().kind())
+                && TopStage.sharedTopHeads(plan).equals(List.of(plan.decisionHead())));
   }
 
   /** {C, h, w} of the image trunk's output, from one forward of a blank input. */

@@ -3,6 +3,7 @@ package dev.cerberus.trainer.stage;
 import dev.cerberus.model.bundle.BundleManifest.TextSpec;
 import dev.cerberus.trainer.TrainerException;
 import dev.cerberus.trainer.config.TrainerConfig;
+import dev.cerberus.trainer.config.TrainerConfig.FineTuneObjective;
 import dev.cerberus.trainer.config.TrainerConfig.HeadSpec;
 import dev.cerberus.trainer.config.TrainerConfig.TopMode;
 import dev.cerberus.trainer.features.TextTrunkCache;
@@ -25,8 +26,10 @@ import java.util.Map;
  * the trunk outputs, which were computed once for all heads (image: the feature cache's trunk
  * maps; text: {@link TextTrunkCache}'s token states, bounded by {@code backbone.cache_max_bytes}).
  *
- * <p>Runs once for all heads without an own top: the shared top, frozen, or fine-tuned on the
- * decision head's task when {@code backbone.fine_tune} is set. Runs once per head with
+ * <p>Runs once for all heads without an own top: the shared top, frozen, or fine-tuned when
+ * {@code backbone.fine_tune} is set: jointly for every such head (one linear layer each, masked
+ * per-task losses summed; {@code objective: all_heads}, the default) or for the decision head's
+ * task only ({@code objective: decision_head}). Runs once per head with
  * {@code top: own}: a fresh copy of the top fine-tuned on that head's labels
  * ({@link PerHeadTops#fineTune}); that head then reads its own features
  * ({@link HeadFeatures#withHead}) and the bundle ships its top. A whole backbone passes its rows
@@ -92,20 +95,40 @@ public final class TopStage {
     }
   }
 
-  /** The shared top through PerHeadTops: frozen, or tuned once on the decision head's task. */
+  /**
+   * The shared top through PerHeadTops: frozen, or tuned once for the heads that train it
+   * ({@link #sharedTopHeads}): jointly when they are several.
+   */
   private static Shared sharedTop(RunPlan plan, FeatureSets sets, TopInputs inputs, Path work,
       PrintStream log) throws IOException {
     TrainerConfig c = plan.config();
     Path dir = Files.createDirectories(work.resolve("shared"));
     TopSettings settings = settings(plan, dir, log);
-    if (c.backbone().fineTune() == null) {
+    TrainerConfig.FineTuneSpec ft = c.backbone().fineTune();
+    if (ft == null) {
       return new Shared(TrunkSets.withFeatures(sets,
           PerHeadTops.frozenFeatures(plan.topFile(), inputs, settings)), plan.topFile(), null);
     }
-    HeadTopSpec decision = spec(plan, plan.decisionHead(), c.backbone().fineTune(), sets);
-    TunedTop t = PerHeadTops.tune(plan.topFile(), inputs, decision, settings, c.seed() + 5);
+    List<HeadTopSpec> heads = new ArrayList<>();
+    for (HeadSpec h : sharedTopHeads(plan)) heads.add(spec(plan, h, ft, sets));
+    TunedTop t = PerHeadTops.tuneJoint(plan.topFile(), inputs, heads, ft, settings, c.seed() + 5);
     return new Shared(TrunkSets.withFeatures(sets, t.features()), t.topFile(),
         FineTuneReport.of(t));
+  }
+
+  /**
+   * The heads whose losses fine-tune the shared top ({@code backbone.fine_tune.objective}):
+   * {@code all_heads}, every head that reads it (no {@code top: own}), in config order;
+   * {@code decision_head}, or when every head has its own top, the decision head alone.
+   */
+  static List<HeadSpec> sharedTopHeads(RunPlan plan) {
+    TrainerConfig c = plan.config();
+    if (c.backbone().fineTune() == null
+        || c.backbone().fineTune().jointObjective() == FineTuneObjective.DECISION_HEAD) {
+      return List.of(plan.decisionHead());
+    }
+    List<HeadSpec> shared = c.heads().stream().filter(h -> h.top() != TopMode.OWN).toList();
+    return shared.isEmpty() ? List.of(plan.decisionHead()) : shared;
   }
 
   /** One tuned copy of the top per head with {@code top: own}, in config order. */
