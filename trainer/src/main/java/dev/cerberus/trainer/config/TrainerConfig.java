@@ -278,7 +278,8 @@ public record TrainerConfig(
    *
    * @param methods scores to fit and evaluate: max_softmax, energy, mahalanobis, knn, gate,
    *     fusion
-   * @param serve the method written into the bundle
+   * @param serve the method written into the bundle, or {@code auto}: chosen by the rule of
+   *     trainer.ood.ServedChoice on known validation items vs the held-out training outliers
    * @param head decision head (default: first multiclass head)
    * @param targetTpr fraction of in-distribution validation items accepted
    * @param knnK neighbours for knn
@@ -290,12 +291,19 @@ public record TrainerConfig(
    *     ({@code heads[].unknown}), fitted and calibrated on that head's own labelled rows
    * @param topLevel with {@code perHead}: keep the top-level policy ({@code served}, default)
    *     or write {@code none} so that "none of these" alone decides
+   * @param holdoutFraction share of the training outliers held out (seeded) from every gradient
+   *     step: they give the validation loss and are what {@code serve: auto} chooses on;
+   *     default {@link #DEFAULT_HOLDOUT_FRACTION}
    */
   public record OodSpec(
       List<String> methods, String serve, String head, Double targetTpr, Integer knnK,
       Integer knnBankSize, Double mahalanobisShrinkage, List<String> fusion, Double temperature,
-      Boolean perHead, TopLevel topLevel) {
+      Boolean perHead, TopLevel topLevel, Double holdoutFraction) {
+    /** Default {@code ood.holdout_fraction}: the share held out before the setting existed. */
+    public static final double DEFAULT_HOLDOUT_FRACTION = 0.1;
+
     public OodSpec {
+      holdoutFraction = holdoutFraction == null ? DEFAULT_HOLDOUT_FRACTION : holdoutFraction;
       perHead = perHead != null && perHead;
       topLevel = topLevel == null ? TopLevel.SERVED : topLevel;
       methods = methods == null ? List.of("max_softmax", "energy", "mahalanobis", "knn")
@@ -310,7 +318,7 @@ public record TrainerConfig(
     }
 
     static OodSpec defaults() {
-      return new OodSpec(null, null, null, null, null, null, null, null, null, null, null);
+      return new OodSpec(null, null, null, null, null, null, null, null, null, null, null, null);
     }
   }
 
