@@ -258,6 +258,17 @@ public final class ConfigLoader {
     if (auto && c.outliers().isEmpty()) {
       errors.add("ood.serve: auto needs outliers: (it chooses on their held-out part)");
     }
+    if (ood.autoMixup() < 0 || (ood.autoMixup() > 0 && !auto)) {
+      errors.add("ood.auto_mixup: a count >= 0, only with ood.serve: auto, got "
+          + ood.autoMixup());
+    }
+    if (ood.autoTies() != ServedChoice.Ties.SIMPLER && !auto) {
+      errors.add("ood.auto_ties: only with ood.serve: auto");
+    }
+    if (ood.autoMixup() > 0 && c.heads().stream().anyMatch(h -> h.top() == TopMode.OWN)) {
+      errors.add("ood.auto_mixup: needs every head on the shared top (mixed rows are scored"
+          + " through every head on the decision head's features)");
+    }
     if (auto && ood.methods().stream().noneMatch(m -> !"fusion".equals(m))) {
       errors.add("ood.serve: auto needs a method other than fusion in ood.methods");
     }

@@ -129,6 +129,9 @@ public final class MetricsJson {
       e.put("members", k.members());
       e.put("validation_fpr", k.fpr());
       e.put("validation_auroc", k.auroc());
+      Map<String, Object> by = new LinkedHashMap<>();
+      k.byProxy().forEach((p, v) -> by.put(p, Map.of("fpr", v[0], "auroc", v[1])));
+      e.put("by_proxy", by);
       all.add(e);
     }
     m.put("candidates", all);

@@ -68,54 +68,9 @@ public final class OodStage {
     }
     ServedChoice.Choice choice = null;
     if (ServedChoice.AUTO.equals(c.ood().serve())) {
-      choice = chooseServed(plan, fitted, scores, log);
+      choice = ServedChoiceStage.choose(plan, heads, rows, fitted, scores, log);
     }
     return new OodScores(fitted, scores, choice);
-  }
-
-  /**
-   * {@code ood.serve: auto}: measures every candidate on known validation vs held-out training
-   * outliers ({@link ServedChoice}), adds the chosen one to {@code fitted} / {@code scores} as
-   * {@link ServedChoice#SERVED}. Reads only the val and outliers-val scores to choose.
-   */
-  static ServedChoice.Choice chooseServed(RunPlan plan, Map<String, FittedScore> fitted,
-      Map<String, Map<SetId, double[]>> scores, PrintStream log) {
-    double tpr = plan.config().ood().targetTpr();
-    SetId val = SetId.of(SetRole.VAL);
-    SetId out = SetId.of(SetRole.OUTLIERS_VAL);
-    List<ServedChoice.Candidate> singles = new ArrayList<>();
-    for (String m : plan.config().ood().methods()) {
-      if (!m.equals("fusion")) {
-        singles.add(ServedChoice.measure(m, List.of(m), scores.get(m).get(val),
-            scores.get(m).get(out), tpr));
-      }
-    }
-    List<ServedChoice.Candidate> all = new ArrayList<>(singles);
-    Map<String, FittedScore> fusions = new LinkedHashMap<>();
-    Map<String, Map<SetId, double[]>> fusionScores = new LinkedHashMap<>();
-    for (List<String> members : ServedChoice.fusionsOfBest(singles)) {
-      List<FittedScore> parts = members.stream().map(fitted::get).toList();
-      List<Map<SetId, double[]>> partScores = members.stream().map(scores::get).toList();
-      FittedScore f = OodFitter.fuse(parts, partScores.stream().map(p -> p.get(val)).toList(),
-          plan.decisionHead().name());
-      Map<SetId, double[]> fs = OodFitter.fusedScores(f, partScores);
-      String name = ServedChoice.fusionName(members);
-      fusions.put(name, f);
-      fusionScores.put(name, fs);
-      all.add(ServedChoice.measure(name, members, fs.get(val), fs.get(out), tpr));
-    }
-    ServedChoice.Choice choice = ServedChoice.choose(all, scores.get(all.get(0).name()).get(out)
-        .length, scores.get(all.get(0).name()).get(val).length, tpr);
-    for (ServedChoice.Candidate k : all) {
-      log.printf("ood auto %-40s validation FPR %.3f  AUROC %.4f%s%n", k.name(), k.fpr(),
-          k.auroc(), k == choice.chosen() ? "  <- served" : "");
-    }
-    String chosen = choice.chosen().name();
-    fitted.put(ServedChoice.SERVED, choice.chosen().isFusion() ? fusions.get(chosen)
-        : fitted.get(chosen));
-    scores.put(ServedChoice.SERVED, choice.chosen().isFusion() ? fusionScores.get(chosen)
-        : scores.get(chosen));
-    return choice;
   }
 
   /** One method's scores on each set, items scored in parallel (each score is independent). */

@@ -145,6 +145,29 @@ class ServedChoiceRunTest {
   }
 
   @Test
+  void autoMixupAddsRowsBetweenKnownClassesAsASecondProxy() throws IOException {
+    Files.writeString(dir.resolve("mix.yaml"), CONFIG.replace("out/auto/1", "out/mix/1")
+        .replace("holdout_fraction: 0.25", "holdout_fraction: 0.25\n  auto_mixup: 50"));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Path b = new TrainingRun(ConfigLoader.load(dir.resolve("mix.yaml")), new PrintStream(out))
+        .run();
+    JsonNode c = json(b.resolve("metrics.json")).path("unknown").path("choice");
+    for (JsonNode k : c.path("candidates")) {
+      JsonNode by = k.path("by_proxy");
+      assertThat(by.has("outliers-val") && by.has("mixup-val")).isTrue();
+      double mean = (by.path("outliers-val").path("fpr").asDouble()
+          + by.path("mixup-val").path("fpr").asDouble()) / 2;
+      assertThat(k.path("validation_fpr").asDouble()).isCloseTo(mean, within(1e-12));
+    }
+    assertThat(out.toString()).contains("mixup-val FPR");
+    Files.writeString(dir.resolve("mixfix.yaml"), CONFIG.replace("serve: auto", "serve: knn")
+        .replace("holdout_fraction: 0.25", "auto_mixup: 50"));
+    assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("mixfix.yaml")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("ood.auto_mixup: a count >= 0, only with ood.serve: auto, got 50");
+  }
+
+  @Test
   void autoWithoutOutliersOrWithABadFractionIsAOneLineConfigError() throws IOException {
     Files.writeString(dir.resolve("noout.yaml"),
         CONFIG.replace("outliers: [{name: grey, images: grey}]\n", ""));

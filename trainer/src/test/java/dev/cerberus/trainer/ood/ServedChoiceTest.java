@@ -61,6 +61,23 @@ class ServedChoiceTest {
   }
 
   @Test
+  void ensembleTiesPutTheLargerFusionFirst() {
+    var a = new ServedChoice.Candidate("a", List.of("a"), 0.0, 1.0);
+    var f2 = new ServedChoice.Candidate("fusion(a+b)", List.of("a", "b"), 0.0, 1.0);
+    var f3 = new ServedChoice.Candidate("fusion(a+b+c)", List.of("a", "b", "c"), 0.0, 1.0);
+    var better = new ServedChoice.Candidate("d", List.of("d"), 0.0, 1.0);
+    assertThat(ServedChoice.choose(List.of(a, f2, f3), 1, 1, 0.95,
+        ServedChoice.Ties.ENSEMBLE).chosen()).isSameAs(f3);
+    assertThat(ServedChoice.choose(List.of(a, f2, f3), 1, 1, 0.95,
+        ServedChoice.Ties.SIMPLER).chosen()).isSameAs(a);
+    // the tie-break never overrides a lower FPR
+    var worse = new ServedChoice.Candidate("fusion(x+y+z+w)", List.of("x", "y", "z", "w"), 0.1,
+        1.0);
+    assertThat(ServedChoice.choose(List.of(worse, better), 1, 1, 0.95,
+        ServedChoice.Ties.ENSEMBLE).chosen()).isSameAs(better);
+  }
+
+  @Test
   void fusionCandidatesAreTheBestKSinglesByTheRule() {
     var a = new ServedChoice.Candidate("a", List.of("a"), 0.3, 0.9);
     var b = new ServedChoice.Candidate("b", List.of("b"), 0.1, 0.9);
@@ -69,6 +86,18 @@ class ServedChoiceTest {
         .containsExactly(List.of("b", "c"), List.of("b", "c", "a"));
     assertThat(ServedChoice.fusionName(List.of("b", "c"))).isEqualTo("fusion(b+c)");
     assertThat(ServedChoice.fusionsOfBest(List.of(a))).isEmpty();
+  }
+
+  @Test
+  void withTwoProxiesTheRuleComparesTheirMeans() {
+    double[] in = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    ServedChoice.Candidate k = ServedChoice.measure("x", List.of("x"), in, java.util.Map.of(
+        ServedChoice.OUTLIERS, new double[] {20, 21}, ServedChoice.MIXUP, new double[] {0, 20}),
+        0.9);
+    assertThat(k.byProxy().get(ServedChoice.OUTLIERS)).containsExactly(0.0, 1.0);
+    assertThat(k.byProxy().get(ServedChoice.MIXUP)).containsExactly(0.5, 0.5);
+    assertThat(k.fpr()).isEqualTo(0.25);
+    assertThat(k.auroc()).isEqualTo(0.75);
   }
 
   @Test
