@@ -1,23 +1,43 @@
 #!/usr/bin/python3
 """Export the image "unknown bucket" benchmark from Debian packages into trainer inputs.
 
-Known classes (image folders ROOT/LABEL/*.png): trouser, bag, sneaker, dress from
-dataset-fashion-mnist. Unlabelled folders for OOD: near-ood (the other six Fashion-MNIST
-classes), digits (opencv-doc digits.png), photos (python3-skimage sample photos, grayscale
+Known classes (image folders ROOT/LABEL/*.png): four Fashion-MNIST classes chosen by a split
+seed (split 0 = trouser, bag, sneaker, dress, the demo's classes; split N > 0 = a seeded random
+draw of four of the ten) or named with --known. Unlabelled folders for OOD: near-ood (the other
+six Fashion-MNIST classes), digits (opencv-doc digits.png), photos (python3-skimage sample photos, grayscale
 28x28 crops), and letters (rendered from installed DejaVu fonts; the training outlier set,
-disjoint from every evaluated OOD set).
+disjoint from every evaluated OOD set). The far-OOD sets and the letters are the same for every
+split, so that splits differ only in which classes are known. ROOT/split.json records the split
+(seed, known, near_ood), for bench/ood-protocol.sh.
 
 Deterministic: same arguments = same files. Usage:
   /usr/bin/python3 tools/data/export_fashion_unknown.py [--out examples/data/fashion-unknown]
+      [--split-seed N | --known a,b,c,d]
 Needs: dataset-fashion-mnist, python3-pil; optional: opencv-doc, python3-skimage, fonts-dejavu-core.
 """
-import argparse, gzip, os, random, struct, sys, glob
+import argparse, gzip, json, os, random, struct, sys, glob
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 NAMES = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
-KNOWN = ["trouser", "bag", "sneaker", "dress"]
+KNOWN = ["trouser", "bag", "sneaker", "dress"]  # split 0: the demo bundle's classes
+KNOWN_COUNT = 4
+
+
+def known_classes(split_seed, known_arg):
+    """The split's known classes: --known as given, split 0 = KNOWN, else a seeded draw."""
+    if known_arg:
+        known = [k.strip() for k in known_arg.split(",") if k.strip()]
+        bad = [k for k in known if k not in NAMES]
+        if bad or len(set(known)) != len(known) or len(known) < 2 or len(known) > len(NAMES) - 1:
+            sys.exit(f"--known: 2-9 distinct names of {NAMES}, got {known_arg!r}")
+        return known
+    if split_seed < 0:
+        sys.exit(f"--split-seed: >= 0, got {split_seed}")
+    if split_seed == 0:
+        return list(KNOWN)
+    return random.Random(split_seed).sample(NAMES, KNOWN_COUNT)
 
 
 def idx(path):
@@ -36,7 +56,11 @@ def save(arr, folder, name):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="examples/data/fashion-unknown")
+    ap.add_argument("--out", default=None,
+                    help="default: examples/data/fashion-unknown (split 0), else ...-split-N")
+    ap.add_argument("--split-seed", type=int, default=0,
+                    help="0 = the demo's classes; N > 0 = a seeded random 4 of the 10")
+    ap.add_argument("--known", default=None, help="explicit known classes, comma-separated")
     ap.add_argument("--train-per-class", type=int, default=1000)
     ap.add_argument("--val-per-class", type=int, default=300)
     ap.add_argument("--test-per-class", type=int, default=1000)
@@ -45,13 +69,28 @@ def main():
     ap.add_argument("--letters", type=int, default=2000)
     ap.add_argument("--photo-crops", type=int, default=12, help="crops per photo")
     a = ap.parse_args()
+    known = known_classes(a.split_seed, a.known)
+    if a.out is None:  # every split its own folder
+        a.out = ("examples/data/fashion-unknown-" + "-".join(known) if a.known
+                 else "examples/data/fashion-unknown" + (f"-split-{a.split_seed}" if a.split_seed else ""))
+    if os.path.exists(os.path.join(a.out, "split.json")):
+        with open(os.path.join(a.out, "split.json")) as f:
+            if json.load(f)["known"] != known:
+                sys.exit(f"{a.out} holds another split: remove it or choose another --out")
+    os.makedirs(a.out, exist_ok=True)
+    near = [n for n in NAMES if n not in known]
+    with open(os.path.join(a.out, "split.json"), "w") as f:
+        json.dump({"split_seed": None if a.known else a.split_seed, "known": known,
+                   "near_ood": near}, f, indent=1)
+        f.write("\n")
+    print(f"split: known {known}, near-OOD {near}", file=sys.stderr)
     rng = random.Random(7)
     xtr, ytr = idx(f"{FASHION}/train-images-idx3-ubyte.gz"), idx(f"{FASHION}/train-labels-idx1-ubyte.gz")
     xte, yte = idx(f"{FASHION}/t10k-images-idx3-ubyte.gz"), idx(f"{FASHION}/t10k-labels-idx1-ubyte.gz")
     for c, name in enumerate(NAMES):
         tr = np.flatnonzero(ytr == c)
         te = np.flatnonzero(yte == c)
-        if name in KNOWN:
+        if name in known:
             for i in tr[: a.train_per_class]:
                 save(xtr[i], f"{a.out}/train/{name}", f"tr{i:05d}")
             for i in tr[a.train_per_class : a.train_per_class + a.val_per_class]:

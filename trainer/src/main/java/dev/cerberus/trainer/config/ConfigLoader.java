@@ -11,6 +11,7 @@ import dev.cerberus.trainer.config.TrainerConfig.FineTuneSpec;
 import dev.cerberus.trainer.config.TrainerConfig.HeadSpec;
 import dev.cerberus.trainer.config.TrainerConfig.TopMode;
 import dev.cerberus.trainer.config.TrainerConfig.SourceSpec;
+import dev.cerberus.trainer.ood.ServedChoice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -246,8 +247,30 @@ public final class ConfigLoader {
         errors.add("ood.fusion: unknown component " + m);
       }
     }
-    if (!ood.methods().contains(ood.serve())) {
-      errors.add("ood.serve: " + ood.serve() + " must be one of ood.methods " + ood.methods());
+    boolean auto = ServedChoice.AUTO.equals(ood.serve());
+    if (!auto && !ood.methods().contains(ood.serve())) {
+      errors.add("ood.serve: " + ood.serve() + " must be one of ood.methods " + ood.methods()
+          + " or auto");
+    }
+    if (ood.holdoutFraction() <= 0 || ood.holdoutFraction() >= 1) {
+      errors.add("ood.holdout_fraction: in (0,1), got " + ood.holdoutFraction());
+    }
+    if (auto && c.outliers().isEmpty()) {
+      errors.add("ood.serve: auto needs outliers: (it chooses on their held-out part)");
+    }
+    if (ood.autoMixup() < 0 || (ood.autoMixup() > 0 && !auto)) {
+      errors.add("ood.auto_mixup: a count >= 0, only with ood.serve: auto, got "
+          + ood.autoMixup());
+    }
+    if (ood.autoTies() != ServedChoice.Ties.SIMPLER && !auto) {
+      errors.add("ood.auto_ties: only with ood.serve: auto");
+    }
+    if (ood.autoMixup() > 0 && c.heads().stream().anyMatch(h -> h.top() == TopMode.OWN)) {
+      errors.add("ood.auto_mixup: needs every head on the shared top (mixed rows are scored"
+          + " through every head on the decision head's features)");
+    }
+    if (auto && ood.methods().stream().noneMatch(m -> !"fusion".equals(m))) {
+      errors.add("ood.serve: auto needs a method other than fusion in ood.methods");
     }
     boolean wantsGate = ood.methods().contains("gate")
         || (ood.methods().contains("fusion") && ood.fusion().contains("gate"));

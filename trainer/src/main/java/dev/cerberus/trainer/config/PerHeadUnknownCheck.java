@@ -1,5 +1,6 @@
 package dev.cerberus.trainer.config;
 
+import dev.cerberus.trainer.ood.ServedChoice;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -27,6 +28,11 @@ final class PerHeadUnknownCheck {
       if (h.unknownMethod() != null && !ConfigLoader.OOD_METHODS.contains(h.unknownMethod())) {
         errors.add(field + ": unknown method " + h.unknownMethod() + "; allowed "
             + new TreeSet<>(ConfigLoader.OOD_METHODS));
+        continue;
+      }
+      if (ood.perHead() && h.unknownMethod() == null && ServedChoice.AUTO.equals(ood.serve())) {
+        errors.add(field + ": required with ood.serve: auto and ood.per_head (auto chooses the"
+            + " top-level policy only)");
         continue;
       }
       if (!ood.perHead() || c.gate() != null || gateReported) {

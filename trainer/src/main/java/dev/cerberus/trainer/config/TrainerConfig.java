@@ -338,7 +338,8 @@ public record TrainerConfig(
    *
    * @param methods scores to fit and evaluate: max_softmax, energy, mahalanobis, knn, gate,
    *     fusion
-   * @param serve the method written into the bundle
+   * @param serve the method written into the bundle, or {@code auto}: chosen by the rule of
+   *     trainer.ood.ServedChoice on known validation items vs the held-out training outliers
    * @param head decision head (default: first multiclass head)
    * @param targetTpr fraction of in-distribution validation items accepted
    * @param knnK neighbours for knn
@@ -350,12 +351,27 @@ public record TrainerConfig(
    *     ({@code heads[].unknown}), fitted and calibrated on that head's own labelled rows
    * @param topLevel with {@code perHead}: keep the top-level policy ({@code served}, default)
    *     or write {@code none} so that "none of these" alone decides
+   * @param holdoutFraction share of the training outliers held out (seeded) from every gradient
+   *     step: they give the validation loss and are what {@code serve: auto} chooses on;
+   *     default {@link #DEFAULT_HOLDOUT_FRACTION}
+   * @param autoMixup with {@code serve: auto}: this many rows mixed between known validation
+   *     rows of two classes (feature space, trainer.ood.MixupOutliers, weights in [0.3, 0.7])
+   *     join the held-out outliers as what the rule chooses on; 0 (default) = outliers only
+   * @param autoTies with {@code serve: auto}: among candidates equal in FPR and AUROC, the
+   *     simpler ({@code simpler}, default) or the larger fusion ({@code ensemble})
    */
   public record OodSpec(
       List<String> methods, String serve, String head, Double targetTpr, Integer knnK,
       Integer knnBankSize, Double mahalanobisShrinkage, List<String> fusion, Double temperature,
-      Boolean perHead, TopLevel topLevel) {
+      Boolean perHead, TopLevel topLevel, Double holdoutFraction, Integer autoMixup,
+      dev.cerberus.trainer.ood.ServedChoice.Ties autoTies) {
+    /** Default {@code ood.holdout_fraction}: the share held out before the setting existed. */
+    public static final double DEFAULT_HOLDOUT_FRACTION = 0.1;
+
     public OodSpec {
+      holdoutFraction = holdoutFraction == null ? DEFAULT_HOLDOUT_FRACTION : holdoutFraction;
+      autoMixup = autoMixup == null ? 0 : autoMixup;
+      autoTies = autoTies == null ? dev.cerberus.trainer.ood.ServedChoice.Ties.SIMPLER : autoTies;
       perHead = perHead != null && perHead;
       topLevel = topLevel == null ? TopLevel.SERVED : topLevel;
       methods = methods == null ? List.of("max_softmax", "energy", "mahalanobis", "knn")
@@ -370,7 +386,8 @@ public record TrainerConfig(
     }
 
     static OodSpec defaults() {
-      return new OodSpec(null, null, null, null, null, null, null, null, null, null, null);
+      return new OodSpec(null, null, null, null, null, null, null, null, null, null, null, null,
+          null, null);
     }
   }
 

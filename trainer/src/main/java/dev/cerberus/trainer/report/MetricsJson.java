@@ -1,5 +1,6 @@
 package dev.cerberus.trainer.report;
 
+import dev.cerberus.trainer.ood.ServedChoice;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +55,9 @@ public final class MetricsJson {
     unknown.put("target_tpr", r.targetTpr());
     unknown.put("validation_tpr", r.servedValTpr());
     unknown.put("thresholds", r.thresholds());
+    if (r.servedChoice() != null) {
+      unknown.put("choice", choice(r.servedChoice()));
+    }
     if (r.perHeadUnknown() != null) {
       unknown.put("top_level", r.perHeadUnknown().overall().topLevel() ? r.servedMethod() : "none");
       unknown.put("per_head", perHead(r.perHeadUnknown()));
@@ -109,6 +113,31 @@ public final class MetricsJson {
       sets.put(row.oodSet(), o);
     }
     return out;
+  }
+
+  /** ood.serve: auto: the rule, what it saw, every candidate's validation numbers, the choice. */
+  private static Map<String, Object> choice(ServedChoice.Choice c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("rule", ServedChoice.RULE);
+    m.put("chosen", c.chosen().name());
+    m.put("members", c.chosen().members());
+    m.put("held_out_outliers", c.heldOutOutliers());
+    m.put("known_validation", c.knownValidation());
+    m.put("target_tpr", c.targetTpr());
+    List<Map<String, Object>> all = new ArrayList<>();
+    for (var k : c.candidates()) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("name", k.name());
+      e.put("members", k.members());
+      e.put("validation_fpr", k.fpr());
+      e.put("validation_auroc", k.auroc());
+      Map<String, Object> by = new LinkedHashMap<>();
+      k.byProxy().forEach((p, v) -> by.put(p, Map.of("fpr", v[0], "auroc", v[1])));
+      e.put("by_proxy", by);
+      all.add(e);
+    }
+    m.put("candidates", all);
+    return m;
   }
 
   private static Map<String, Object> overall(UnknownReport.Overall o) {

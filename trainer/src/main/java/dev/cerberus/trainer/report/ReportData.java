@@ -2,11 +2,15 @@ package dev.cerberus.trainer.report;
 
 import dev.cerberus.trainer.weak.WeakSupervisionStage;
 import dev.cerberus.trainer.config.TrainerConfig;
+import dev.cerberus.trainer.ood.ServedChoice;
 import dev.cerberus.trainer.train.TrainingHistory;
 import java.util.List;
 import java.util.Map;
 
-/** Everything the report and metrics.json show, collected by the run. */
+/**
+ * Everything the report and metrics.json show, collected by the run ({@code servedChoice}: the
+ * candidates and choice of {@code ood.serve: auto}, else null).
+ */
 public record ReportData(
     TrainerConfig config,
     String configFile,
@@ -25,7 +29,8 @@ public record ReportData(
     Map<String, Integer> setSizes,
     double seconds,
     List<WeakSupervisionStage.HeadReport> weakSupervision,
-    UnknownReport perHeadUnknown) {
+    UnknownReport perHeadUnknown,
+    ServedChoice.Choice servedChoice) {
 
   /** A run without weak supervision. */
   public ReportData(TrainerConfig config, String configFile, List<String> headNames,
@@ -36,7 +41,7 @@ public record ReportData(
       double seconds) {
     this(config, configFile, headNames, heads, ood, thresholds, servedMethod, targetTpr,
         servedValTpr, history, extraction, scores, oodSets, trainingOutlierSources, setSizes,
-        seconds, List.of(), null);
+        seconds, List.of(), null, null);
   }
 
   /** Held-out test result of one head (the gate: ID test vs evaluation OOD sets). */

@@ -98,6 +98,7 @@ public final class ReportHtml {
       h.append("</tr>");
     }
     h.append("</table>");
+    h.append(ServedChoiceHtml.render(r.servedChoice()));
     if (!r.oodSets().isEmpty()) {
       h.append("<h3>ROC curves</h3>");
       for (String s : r.oodSets()) {
@@ -127,7 +128,7 @@ public final class ReportHtml {
       case "val" -> "in-distribution, early stopping + threshold calibration";
       case "test" -> "in-distribution, held-out evaluation";
       case "outliers-train" -> "training outliers (outlier exposure, gate)";
-      case "outliers-val" -> "held-out training outliers (validation loss only)";
+      case "outliers-val" -> "held-out training outliers (validation loss, ood.serve: auto; no gradient step)";
       default -> "";
     };
   }

@@ -43,7 +43,8 @@ public final class BundleStage {
         eval.ood(), cal.thresholds(), cal.served(), cal.targetTpr(), cal.validationTpr(),
         heads.history(), extraction, scores.byName(), c.oodSets().stream().map(SourceSpec::name).toList(),
         c.outliers().stream().map(BundleStage::sourceName).toList(),
-        tops.features().of(0).fixedSizes(), seconds, heads.weakSupervision(), eval.perHead());
+        tops.features().of(0).fixedSizes(), seconds, heads.weakSupervision(), eval.perHead(),
+        scores.choice());
   }
 
   private static String sourceName(SourceSpec s) {

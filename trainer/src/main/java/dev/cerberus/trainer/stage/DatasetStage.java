@@ -23,9 +23,6 @@ import java.util.Random;
  */
 public final class DatasetStage {
 
-  /** Fraction of the outlier set held out for validation (early stopping, fusion statistics). */
-  public static final double OUTLIER_VAL_FRACTION = 0.1;
-
   private DatasetStage() {}
 
   public static Datasets read(RunPlan plan, PrintStream log) {
@@ -57,7 +54,7 @@ public final class DatasetStage {
     sets.put(SetId.of(SetRole.TRAIN), splits.train());
     sets.put(SetId.of(SetRole.VAL), splits.val());
     sets.put(SetId.of(SetRole.TEST), splits.test());
-    List<List<Item>> held = holdOut(outliers, c.seed() + 1);
+    List<List<Item>> held = holdOut(outliers, c.ood().holdoutFraction(), c.seed() + 1);
     sets.put(SetId.of(SetRole.OUTLIERS_TRAIN), unlabelled(held.get(0)));
     sets.put(SetId.of(SetRole.OUTLIERS_VAL), unlabelled(held.get(1)));
     for (SourceSpec s : c.oodSets()) {
@@ -70,11 +67,15 @@ public final class DatasetStage {
     return d;
   }
 
-  /** Seeded shuffle, then the first {@link #OUTLIER_VAL_FRACTION} is validation: [train, val]. */
-  static List<List<Item>> holdOut(List<Item> outliers, long seed) {
+  /**
+   * Seeded shuffle, then the first {@code fraction} ({@code ood.holdout_fraction}) is held out:
+   * [train, held out]. The held-out part never takes a gradient step (outlier exposure, top
+   * fine-tuning and the gate read outliers-train only): validation loss and {@code serve: auto}.
+   */
+  static List<List<Item>> holdOut(List<Item> outliers, double fraction, long seed) {
     List<Item> shuffled = new ArrayList<>(outliers);
     Collections.shuffle(shuffled, new Random(seed));
-    int nVal = (int) Math.round(shuffled.size() * OUTLIER_VAL_FRACTION);
+    int nVal = (int) Math.round(shuffled.size() * fraction);
     return List.of(List.copyOf(shuffled.subList(nVal, shuffled.size())),
         List.copyOf(shuffled.subList(0, nVal)));
   }

@@ -3,6 +3,7 @@ package dev.cerberus.trainer.stage;
 import dev.cerberus.trainer.config.TrainerConfig;
 import dev.cerberus.trainer.ood.FittedScore;
 import dev.cerberus.trainer.ood.OodFitter;
+import dev.cerberus.trainer.ood.ServedChoice;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -65,7 +66,11 @@ public final class OodStage {
       // to the component scores already computed, instead of running every component again
       scores.put("fusion", OodFitter.fusedScores(fusion, partScores));
     }
-    return new OodScores(fitted, scores);
+    ServedChoice.Choice choice = null;
+    if (ServedChoice.AUTO.equals(c.ood().serve())) {
+      choice = ServedChoiceStage.choose(plan, heads, rows, fitted, scores, log);
+    }
+    return new OodScores(fitted, scores, choice);
   }
 
   /** One method's scores on each set, items scored in parallel (each score is independent). */

@@ -43,10 +43,25 @@ class DatasetStageTest {
     for (int i = 0; i < 50; i++) {
       items.add(new Item.Text("o" + i, "o:" + i));
     }
-    var a = DatasetStage.holdOut(items, 7);
-    assertThat(DatasetStage.holdOut(items, 7)).isEqualTo(a);
-    assertThat(DatasetStage.holdOut(items, 8)).isNotEqualTo(a);
+    var a = DatasetStage.holdOut(items, 0.1, 7);
+    assertThat(DatasetStage.holdOut(items, 0.1, 7)).isEqualTo(a);
+    assertThat(DatasetStage.holdOut(items, 0.1, 8)).isNotEqualTo(a);
     assertThat(a.get(1)).hasSize(5);
+  }
+
+  @Test
+  void holdoutFractionSetsTheHeldOutShareAndTheTwoPartsAreDisjoint() {
+    List<Item> items = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      items.add(new Item.Text("o" + i, "o:" + i));
+    }
+    var a = DatasetStage.holdOut(items, 0.2, 7);
+    assertThat(a.get(1)).hasSize(10);
+    assertThat(a.get(0)).hasSize(40).doesNotContainAnyElementsOf(a.get(1));
+    var d = DatasetStage.read(ConfigStage.plan(StageFixtures.config(dir, StageFixtures.CONFIG
+        .replace("ood:", "ood:\n  holdout_fraction: 0.25"))), StageFixtures.quiet());
+    assertThat(d.get(SetRole.OUTLIERS_VAL)).hasSize(5);
+    assertThat(d.get(SetRole.OUTLIERS_TRAIN)).hasSize(15);
   }
 
   @Test
