@@ -105,7 +105,8 @@ class WeakSupervisionTextbenchTest {
     Path out = ROOT.resolve("build/bundles/textbench-weak").resolve(dir);
     return new LoadedConfig(lc.file(), lc.base(), new TrainerConfig(x.name(), x.version(),
         x.description(), seed, out.toString(), x.cacheDir(), x.backbone(), x.input(), x.data(),
-        x.heads(), x.gate(), x.outliers(), x.oodSets(), x.ood(), x.training(), weak));
+        x.heads(), x.gate(), x.outliers(), x.oodSets(), x.ood(), x.training(), weak,
+        x.flipFeatures(), x.flipTta()));
   }
 
   static List<int[]> realLabels(List<HeadSpec> heads, List<Sample> test) {
