@@ -55,7 +55,7 @@ public final class TrainerMain implements Callable<Integer> {
           lc = new LoadedConfig(lc.file(), lc.base(), new TrainerConfig(x.name(), x.version(),
               x.description(), x.seed(), output.toAbsolutePath().toString(), x.cacheDir(),
               x.backbone(), x.input(), x.data(), x.heads(), x.gate(), x.outliers(), x.oodSets(),
-              x.ood(), x.training(), x.weakSupervision()));
+              x.ood(), x.training(), x.weakSupervision(), x.decision()));
         }
         Path out = lc.resolve(lc.config().output());
         if (Files.exists(out.resolve("bundle.json")) && !force && !check) {

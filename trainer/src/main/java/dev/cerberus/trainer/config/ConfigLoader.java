@@ -255,6 +255,7 @@ public final class ConfigLoader {
       errors.add("ood.methods: gate needs a gate: section (the gate head to train)");
     }
     PerHeadUnknownCheck.check(errors, c, wantsGate && c.gate() == null);
+    DecisionOrderCheck.check(errors, c);
     if (c.gate() != null && c.gate().hidden().stream().anyMatch(s -> s < 1)) {
       errors.add("gate.hidden: layer sizes must be >= 1, got " + c.gate().hidden());
     }
