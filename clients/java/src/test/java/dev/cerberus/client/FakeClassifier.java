@@ -177,6 +177,8 @@ public class FakeClassifier extends ClassifierGrpc.ClassifierImplBase {
                 .setDecisionHead("is-bag").setThreshold(0.25f)))
         .setUnknownPolicy(UnknownPolicyInfo.newBuilder().setMethod("max_softmax")
             .setDecisionHead("category").setThreshold(0.5f).setCalibratedTpr(0.95f))
+        .setDecision(dev.cerberus.proto.v1.DecisionInfo.newBuilder().addOrder("gate")
+            .addOrder("unknown").addOrder("class").setGateHead("gate").setGateThreshold(0.75f))
         .setStats(ModelStats.newBuilder().setForwardPasses(3).setItems(7))
         .putMetrics("accuracy", 0.9).setFeatureSize(1280).build());
     out.onCompleted();

@@ -312,6 +312,7 @@ class CerberusCliTest {
     assertThat(text.code()).isZero();
     assertThat(text.out()).contains("fashion 1").contains("category (multiclass): Trouser, Bag")
         .contains("unknown: max_softmax on head category, threshold 0.5")
+        .contains("decision: gate -> unknown -> class; gate: head gate, threshold 0.75")
         .contains("is-bag (binary, base base): base, bag; own unknown: knn, threshold 0.25")
         .contains("input: image 224x224").contains("forward_passes=3 items=7");
 
