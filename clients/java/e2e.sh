@@ -38,6 +38,7 @@ assert len(set(ids)) == len(ids), "repeated ids"
 for l in lines:
     assert "error" not in l, f"item error: {l}"
     assert isinstance(l["unknown"], bool) and "decision" in l and "ood_score" in l, l
+    assert l["reason"] in ("gate", "threshold", "class"), l
     for h in l["heads"].values():
         assert abs(sum(h["probabilities"].values()) - 1) < 1e-3 or len(h["probabilities"]) == 2, h
 PY

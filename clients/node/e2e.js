@@ -91,7 +91,7 @@ async function main() {
       const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
       expect(lines.map((l) => l.id).sort().join() === [paths[0], paths[1]].sort().join(), `ids ${r.stdout}`);
       for (const l of lines) {
-        for (const k of ['decision', 'unknown', 'ood_score', 'heads']) expect(k in l, `missing ${k}`);
+        for (const k of ['decision', 'unknown', 'ood_score', 'reason', 'heads']) expect(k in l, `missing ${k}`);
       }
     }],
     ['OIP v2 ModelInfer (client library)', async () => {

@@ -100,7 +100,7 @@ def cli_jsonl():
     expect(p.returncode == 0, f"exit {p.returncode}: {p.stderr}")
     lines = [json.loads(line) for line in p.stdout.splitlines()]
     expect(sorted(r["id"] for r in lines) == sorted(paths[:2]), f"ids: {lines}")
-    expect(all({"decision", "unknown", "ood_score", "heads"} <= r.keys() for r in lines), "keys")
+    expect(all({"decision", "unknown", "ood_score", "reason", "heads"} <= r.keys() for r in lines), "keys")
 
 
 def oip_infer():

@@ -45,7 +45,10 @@ function resultToObject(r) {
     for (const lp of h.probabilities) probabilities[lp.label] = lp.probability;
     heads[h.head] = { label: h.label, probabilities };
   }
-  return { id: r.id, decision: p.decision, unknown: p.unknown, ood_score: p.ood_score, heads };
+  const out = { id: r.id, decision: p.decision, unknown: p.unknown, ood_score: p.ood_score, heads };
+  // why: gate | threshold | class (unset from an older server)
+  if (p.reason && p.reason !== 'REASON_UNSPECIFIED') out.reason = p.reason.replace(/^REASON_/, '').toLowerCase();
+  return out;
 }
 
 /** An item: {id, image: Buffer}, {id, text: string} or {id, tensor: {shape, values}}. */

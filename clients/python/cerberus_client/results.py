@@ -8,7 +8,7 @@ def result_to_dict(r) -> dict:
         return {"id": r.id, "error": {"code": pb.ItemErrorCode.Name(r.error.code),
                                       "message": r.error.message}}
     p = r.prediction
-    return {
+    out = {
         "id": r.id,
         "decision": p.decision,
         "unknown": p.unknown,
@@ -19,3 +19,7 @@ def result_to_dict(r) -> dict:
             for h in p.heads
         },
     }
+    if p.reason:  # why: gate | threshold | class (unset from an older server)
+        from ._stubs import pb
+        out["reason"] = pb.Reason.Name(p.reason)[len("REASON_"):].lower()
+    return out

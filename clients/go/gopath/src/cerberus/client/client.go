@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"cerberus/oip/inference"
@@ -91,6 +92,7 @@ type Result struct {
 	Decision *string               `json:"decision,omitempty"`
 	Unknown  *bool                 `json:"unknown,omitempty"`
 	OODScore *float32              `json:"ood_score,omitempty"`
+	Reason   *string               `json:"reason,omitempty"` // gate | threshold | class
 	Heads    map[string]HeadResult `json:"heads,omitempty"`
 	Error    *ItemError            `json:"error,omitempty"`
 }
@@ -110,7 +112,12 @@ func toResult(r *cerberusv1.ItemResult) Result {
 	}
 	decision, unknown, ood := p.Decision, p.Unknown, p.OodScore
 	// Unknown is always written, also when false.
-	return Result{ID: r.Id, Decision: &decision, Unknown: &unknown, OODScore: &ood, Heads: heads}
+	out := Result{ID: r.Id, Decision: &decision, Unknown: &unknown, OODScore: &ood, Heads: heads}
+	if p.Reason != cerberusv1.Reason_REASON_UNSPECIFIED { // unset from an older server
+		reason := strings.ToLower(strings.TrimPrefix(p.Reason.String(), "REASON_"))
+		out.Reason = &reason
+	}
+	return out
 }
 
 // Client talks to one server. Safe for concurrent use.

@@ -181,7 +181,7 @@ func main() {
 				if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
 					return err
 				}
-				for _, k := range []string{"id", "decision", "unknown", "ood_score", "heads"} {
+				for _, k := range []string{"id", "decision", "unknown", "ood_score", "reason", "heads"} {
 					if _, ok := m[k]; !ok {
 						return fmt.Errorf("line lacks %s: %s", k, sc.Text())
 					}

@@ -17,6 +17,10 @@ import java.util.List;
  * @param oodMethod the top-level policy's method name
  * @param threshold the top-level policy's threshold: its verdict is oodScore &gt; threshold
  * @param heads every head of the bundle, in bundle order
+ * @param reason the step of the decision order that decided the item
+ * @param gate the gate step's verdict; null when the bundle has no gate step
+ * @param components for a top-level fusion policy, its members' scores (their contributions
+ *     sum to {@code oodScore}); else empty
  */
 public record ItemPrediction(
     String decision,
@@ -24,9 +28,24 @@ public record ItemPrediction(
     float oodScore,
     String oodMethod,
     float threshold,
-    List<HeadPrediction> heads) {
+    List<HeadPrediction> heads,
+    Reason reason,
+    GateVerdict gate,
+    List<ScoreComponent> components) {
 
   public static final String UNKNOWN = "unknown";
+
+  public ItemPrediction {
+    components = components == null ? List.of() : List.copyOf(components);
+  }
+
+  /** A prediction of the default order (unknown policy, then class), without fusion members. */
+  public ItemPrediction(
+      String decision, boolean unknown, float oodScore, String oodMethod, float threshold,
+      List<HeadPrediction> heads) {
+    this(decision, unknown, oodScore, oodMethod, threshold, heads,
+        unknown ? Reason.THRESHOLD : Reason.CLASS, null, List.of());
+  }
 
   /** Names of the heads with their own policy that accepted the item, in bundle order. */
   public List<String> acceptedHeads() {

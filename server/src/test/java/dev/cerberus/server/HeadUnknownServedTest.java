@@ -152,7 +152,8 @@ class HeadUnknownServedTest {
     var meta = oip.modelMetadata(ModelMetadataRequest.newBuilder().setName("perhead").build());
     assertThat(meta.getOutputsList()).extracting(TensorMetadata::getName).containsExactly(
         "category", "is-bright", "texture", "is-bright_unknown", "is-bright_ood_score",
-        "texture_unknown", "texture_ood_score", "decision", "unknown", "ood_score");
+        "texture_unknown", "texture_ood_score", "decision", "unknown", "ood_score", "reason",
+        "is-bright_reason", "texture_reason");
     assertThat(meta.getOutputs(3).getDatatype()).isEqualTo("BOOL");
     assertThat(meta.getOutputs(4).getDatatype()).isEqualTo("FP32");
     ModelInferRequest.Builder r = ModelInferRequest.newBuilder().setModelName("perhead");

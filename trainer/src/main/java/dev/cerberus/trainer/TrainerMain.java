@@ -60,7 +60,8 @@ public final class TrainerMain implements Callable<Integer> {
               x.description(), seed != null ? seed : x.seed(),
               output != null ? output.toAbsolutePath().toString() : x.output(), x.cacheDir(),
               x.backbone(), x.input(), x.data(), x.heads(), x.gate(), x.outliers(), x.oodSets(),
-              x.ood(), x.training(), x.weakSupervision(), x.flipFeatures(), x.flipTta()));
+              x.ood(), x.training(), x.weakSupervision(), x.flipFeatures(), x.flipTta(),
+              x.decision()));
         }
         Path out = lc.resolve(lc.config().output());
         if (Files.exists(out.resolve("bundle.json")) && !force && !check) {

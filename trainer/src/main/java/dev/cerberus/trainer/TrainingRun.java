@@ -1,5 +1,6 @@
 package dev.cerberus.trainer;
 
+import dev.cerberus.model.bundle.BundleManifest;
 import dev.cerberus.trainer.config.LoadedConfig;
 import dev.cerberus.trainer.config.TrainerConfig;
 import dev.cerberus.trainer.report.ReportData;
@@ -8,6 +9,7 @@ import dev.cerberus.trainer.stage.Calibration;
 import dev.cerberus.trainer.stage.CalibrationStage;
 import dev.cerberus.trainer.stage.ConfigStage;
 import dev.cerberus.trainer.stage.DatasetStage;
+import dev.cerberus.trainer.stage.DecisionStage;
 import dev.cerberus.trainer.stage.Datasets;
 import dev.cerberus.trainer.stage.Evaluation;
 import dev.cerberus.trainer.stage.EvaluationStage;
@@ -92,8 +94,9 @@ public final class TrainingRun {
           cal, ood.topLevel() == TrainerConfig.TopLevel.SERVED));
       ReportData report = BundleStage.report(plan, features, tops, heads, scores, cal, eval,
           (System.nanoTime() - t0) / 1e9);
+      BundleManifest.DecisionSpec decision = DecisionStage.decide(plan, logits, log);
       Path out = BundleStage.write(plan, tops, features.extraction().backboneSha256(), heads,
-          scores, cal, own, report);
+          scores, cal, own, decision, report);
       boolean topNone = !own.isEmpty() && ood.topLevel() == TrainerConfig.TopLevel.NONE;
       log.printf("bundle written to %s (served unknown: %s, threshold %.5g at TPR %.2f%s) in %.1fs%n",
           out, topNone ? "none" : cal.served(), topNone ? 0 : cal.servedThreshold(),

@@ -177,6 +177,8 @@ public class FakeClassifier extends ClassifierGrpc.ClassifierImplBase {
                 .setDecisionHead("is-bag").setThreshold(0.25f)))
         .setUnknownPolicy(UnknownPolicyInfo.newBuilder().setMethod("max_softmax")
             .setDecisionHead("category").setThreshold(0.5f).setCalibratedTpr(0.95f))
+        .setDecision(dev.cerberus.proto.v1.DecisionInfo.newBuilder().addOrder("gate")
+            .addOrder("unknown").addOrder("class").setGateHead("gate").setGateThreshold(0.75f))
         .setStats(ModelStats.newBuilder().setForwardPasses(3).setItems(7))
         .putMetrics("accuracy", 0.9).setFeatureSize(1280).build());
     out.onCompleted();
@@ -195,6 +197,23 @@ public class FakeClassifier extends ClassifierGrpc.ClassifierImplBase {
           .setMessage("queue full")).build();
     }
     boolean unknown = content.equals("???");
+    if (content.equals("gated")) {
+      // a cascade model: the gate rejected the item first; a fusion policy with two members
+      return r.setPrediction(Prediction.newBuilder().setDecision("unknown").setUnknown(true)
+          .setOodScore(0.5f).setOodMethod("fusion").setThreshold(1f)
+          .setReason(dev.cerberus.proto.v1.Reason.REASON_GATE)
+          .setGate(dev.cerberus.proto.v1.GateVerdict.newBuilder().setHead("gate").setScore(0.875f)
+              .setThreshold(0.5f).setRejected(true))
+          .addOodComponents(dev.cerberus.proto.v1.ScoreComponent.newBuilder().setName("knn")
+              .setScore(0.25f).setContribution(0.75f))
+          .addOodComponents(dev.cerberus.proto.v1.ScoreComponent.newBuilder().setName("energy")
+              .setScore(-3f).setContribution(-0.25f))
+          .addHeads(HeadPrediction.newBuilder().setHead("category").setLabel("bag")
+              .setReason(dev.cerberus.proto.v1.Reason.REASON_GATE)
+              .setOwnUnknown(HeadUnknown.newBuilder().setUnknown(false).setOodScore(0.125f)
+                  .setOodMethod("knn").setThreshold(0.25f))))
+          .build();
+    }
     if (content.equals("per-head")) {
       // a model whose heads carry their own unknown policies: is-bag rejects, is-shoe accepts
       return r.setPrediction(Prediction.newBuilder().setDecision("base").setOodMethod("none")

@@ -36,6 +36,11 @@ public record Bundle(
     return decisionHeadIndex(manifest);
   }
 
+  /** The validated decision order ({@code decision.order} or its default). */
+  public List<DecisionStep> decisionOrder() {
+    return DecisionCheck.order(manifest);
+  }
+
   static int decisionHeadIndex(BundleManifest m) {
     String named = m.unknown().head();
     if (named != null) return m.headIndex(named);

@@ -23,7 +23,8 @@ public record BundleManifest(
     List<HeadSpec> heads,
     UnknownPolicy unknown,
     Map<String, Object> provenance,
-    Map<String, Object> metrics) {
+    Map<String, Object> metrics,
+    DecisionSpec decision) {
 
   /** The only schema version this reader understands. */
   public static final int SUPPORTED_SCHEMA_VERSION = 1;
@@ -36,6 +37,22 @@ public record BundleManifest(
     unknown = unknown == null ? UnknownPolicy.none() : unknown;
     provenance = provenance == null ? Map.of() : provenance;
     metrics = metrics == null ? Map.of() : metrics;
+    decision = decision == null ? DecisionSpec.DEFAULT : decision;
+  }
+
+  /** A manifest without a {@code decision} section (the default order, as before it existed). */
+  public BundleManifest(
+      Integer schemaVersion, String name, String version, String description, InputSpec input,
+      BackboneSpec backbone, Boolean flipFeatures, List<HeadSpec> heads, UnknownPolicy unknown,
+      Map<String, Object> provenance, Map<String, Object> metrics) {
+    this(schemaVersion, name, version, description, input, backbone, flipFeatures, heads, unknown,
+        provenance, metrics, null);
+  }
+
+  /** This manifest with {@code decision} as its decision section. */
+  public BundleManifest withDecision(DecisionSpec decision) {
+    return new BundleManifest(schemaVersion, name, version, description, input, backbone,
+        flipFeatures, heads, unknown, provenance, metrics, decision);
   }
 
   /** How the features use the mirror image ({@code flip_features} / {@code flip_tta}). */
@@ -245,6 +262,23 @@ public record BundleManifest(
       return k == null ? 10 : k;
     }
 
+    /**
+     * The names of a fusion's members as results report them: each member's method, with
+     * {@code _2}, {@code _3} ... appended to a method's later repeats; empty for other methods.
+     */
+    @JsonIgnore
+    public List<String> memberNames() {
+      List<String> out = new java.util.ArrayList<>();
+      if (scores == null) return out;
+      Map<String, Integer> seen = new java.util.HashMap<>();
+      for (UnknownPolicy s : scores) {
+        String m = s.method().toLowerCase(java.util.Locale.ROOT);
+        int n = seen.merge(m, 1, Integer::sum);
+        out.add(n == 1 ? m : m + "_" + n);
+      }
+      return out;
+    }
+
     /** Every statistics file this policy names (fusion parts included), in field order. */
     @JsonIgnore
     public List<String> files() {
@@ -265,6 +299,46 @@ public record BundleManifest(
           means == null ? null : rename.apply(means),
           precision == null ? null : rename.apply(precision),
           bank == null ? null : rename.apply(bank), k, parts, weight, mean, std);
+    }
+  }
+
+  /**
+   * {@code decision}: the order in which the steps decide an item (docs/bundle.md "decision").
+   * {@code order} lists step names ({@link DecisionStep}); null means the default:
+   * {@code [gate, unknown, class]} with a gate, else {@code [unknown, class]} (the behaviour of
+   * bundles written before this section existed). {@code gate} is the gate step, null for none.
+   */
+  public record DecisionSpec(List<String> order, GateSpec gate) {
+    /** No section: the unknown policy, then the class heads. */
+    public static final DecisionSpec DEFAULT = new DecisionSpec(null, null);
+
+    public DecisionSpec {
+      order = order == null ? null : List.copyOf(order);
+    }
+
+    /** The declared order, or the default for this section. */
+    @JsonIgnore
+    public List<String> orderOrDefault() {
+      if (order != null) return order;
+      return gate == null
+          ? List.of(DecisionStep.UNKNOWN.wireName(), DecisionStep.CLASS.wireName())
+          : List.of(DecisionStep.GATE.wireName(), DecisionStep.UNKNOWN.wireName(),
+              DecisionStep.CLASS.wireName());
+    }
+  }
+
+  /**
+   * {@code decision.gate}: a binary head whose positive label means "none of my tasks"; it
+   * rejects an item when its positive probability is above {@code threshold} (default 0.5, the
+   * head's own label).
+   */
+  public record GateSpec(String head, Double threshold, Double calibratedTpr) {
+    public static final double DEFAULT_THRESHOLD = 0.5;
+
+    /** {@code threshold}, default {@link #DEFAULT_THRESHOLD}. */
+    @JsonIgnore
+    public double thresholdOrDefault() {
+      return threshold == null ? DEFAULT_THRESHOLD : threshold;
     }
   }
 }

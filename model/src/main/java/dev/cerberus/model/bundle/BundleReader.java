@@ -100,6 +100,7 @@ public final class BundleReader {
         checkUnknown(m, head.unknown(), at, features, ood, true, head.name());
       }
     }
+    DecisionCheck.check(dir.resolve(MANIFEST), m);
     return new Bundle(dir, m, List.copyOf(heads), Map.copyOf(ood));
   }
 

@@ -19,6 +19,15 @@ final class MergeChecks {
   private MergeChecks() {}
 
   static void check(List<MergeSource> sources) throws BundleException {
+    for (MergeSource s : sources) {
+      // the merged bundle decides by "none of these" over its sources' policies; a source's
+      // gate step has no place in that, and dropping it would change the source's verdicts
+      if (s.manifest().decision().gate() != null) {
+        throw new BundleException("cannot merge " + s.label() + ": decision.gate: a source's gate"
+            + " cascade cannot carry over (a merged bundle decides by 'none of these' over its"
+            + " sources' policies); merge a version without the decision section");
+      }
+    }
     MergeSource first = sources.get(0);
     for (MergeSource s : sources.subList(1, sources.size())) compare(first, s);
     Map<String, MergeSource> owner = new HashMap<>();

@@ -264,12 +264,12 @@ public final class MultiHeadGraph implements ServableModel {
         HeadSpec head = heads.get(h);
         float[] p = HeadMath.probabilities(
             HeadSpec.BINARY.equals(head.kind()), itemLogits[h], 0, head.outputCount());
-        hp.add(new HeadPrediction(
-            head.name(), head.labels().get(HeadMath.argmax(p)), head.labels(), p, v.heads()[h]));
+        hp.add(new HeadPrediction(head.name(), head.labels().get(HeadMath.argmax(p)),
+            head.labels(), p, v.heads()[h], v.headReasons()[h]));
       }
       String decision = v.unknown() ? ItemPrediction.UNKNOWN : hp.get(decisionHead).label();
       out.add(new ItemPrediction(decision, v.unknown(), v.top().oodScore(), v.top().oodMethod(),
-          v.top().threshold(), List.copyOf(hp)));
+          v.top().threshold(), List.copyOf(hp), v.reason(), v.gate(), v.top().components()));
     }
     return out;
   }

@@ -1,58 +1,87 @@
 package dev.cerberus.model.graph;
 
+import dev.cerberus.model.GateVerdict;
 import dev.cerberus.model.HeadUnknown;
+import dev.cerberus.model.Reason;
+import dev.cerberus.model.ScoreComponent;
 import dev.cerberus.model.bundle.Bundle;
 import dev.cerberus.model.bundle.BundleManifest;
+import dev.cerberus.model.bundle.BundleManifest.GateSpec;
 import dev.cerberus.model.bundle.BundleManifest.HeadSpec;
 import dev.cerberus.model.bundle.BundleManifest.UnknownPolicy;
+import dev.cerberus.model.ood.FusionScore;
+import dev.cerberus.model.ood.OodMath;
 import dev.cerberus.model.ood.OodScorer;
 import dev.cerberus.model.ood.OodScorers;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The unknown decisions of a bundle: the top-level policy and every head's own policy, each
- * scored on the features of its feature source (a head with its own top reads
- * {@code top_own(trunk(x))}; the top-level policy reads the shared features), and the overall
- * verdict of docs/bundle.md: unknown when the top-level policy rejects the item, or when heads
- * have their own policies and none of them accepts it.
+ * The unknown decisions of a bundle: the gate step, the top-level policy and every head's own
+ * policy, each scored on the features of its feature source (a head with its own top reads
+ * {@code top_own(trunk(x))}; the top-level policy reads the shared features), ordered by the
+ * bundle's decision order ({@link DecisionCascade}): without a declared order, unknown when
+ * the top-level policy rejects the item, or when heads have their own policies and none of
+ * them accepts it.
  */
 final class UnknownPolicies {
 
-  /** One compiled policy. */
-  private record Compiled(OodScorer scorer, String method, float threshold, int source, boolean features) {
+  /** One compiled policy; {@code members} names a fusion's members (empty otherwise). */
+  private record Compiled(
+      OodScorer scorer, String method, float threshold, int source, boolean features,
+      List<String> members) {
 
     static Compiled of(OodScorer scorer, UnknownPolicy p, int source) {
       boolean none = UnknownPolicy.NONE.equals(p.method()) || p.threshold() == null;
       return new Compiled(scorer, p.method(), none ? 0f : p.threshold().floatValue(), source,
-          OodScorers.needsFeatures(p));
+          OodScorers.needsFeatures(p), p.memberNames());
     }
 
     HeadUnknown verdict(float[][] features, float[][] logits) {
-      float score = (float) scorer.score(features[source], logits);
+      float[] f = features[source];
+      if (scorer instanceof FusionScore fusion) {
+        double[] parts = fusion.memberScores(f, logits);
+        List<ScoreComponent> components = new ArrayList<>(parts.length);
+        for (int i = 0; i < parts.length; i++) {
+          components.add(new ScoreComponent(
+              members.get(i), (float) parts[i], (float) fusion.term(i, parts[i])));
+        }
+        float score = (float) fusion.fuse(parts);
+        return new HeadUnknown(score > threshold, score, method, threshold, components);
+      }
+      float score = (float) scorer.score(f, logits);
       return new HeadUnknown(score > threshold, score, method, threshold);
     }
   }
 
-  /** The verdicts for one item. */
-  record Verdict(HeadUnknown top, HeadUnknown[] heads, boolean unknown) {}
+  /** The verdicts for one item and the reasons the decision order gives them. */
+  record Verdict(
+      HeadUnknown top, HeadUnknown[] heads, GateVerdict gate, boolean unknown, Reason reason,
+      Reason[] headReasons) {}
 
   private final Compiled top;
   private final Compiled[] heads; // null for heads without their own policy
-  private final boolean anyHeadPolicy;
+  private final int gateHead; // -1 without a gate step
+  private final String gateName;
+  private final float gateThreshold;
+  private final DecisionCascade cascade;
 
   /** @param sourceOf per head, the feature source it reads (0 = shared) */
   UnknownPolicies(Bundle bundle, int[] sourceOf) {
     BundleManifest m = bundle.manifest();
     this.top = Compiled.of(OodScorers.fromBundle(bundle), m.unknown(), 0);
     this.heads = new Compiled[m.heads().size()];
-    boolean any = false;
     for (int h = 0; h < heads.length; h++) {
       HeadSpec head = m.heads().get(h);
       if (head.hasOwnPolicy()) {
         heads[h] = Compiled.of(OodScorers.forHead(bundle, h), head.unknown(), sourceOf[h]);
-        any = true;
       }
     }
-    this.anyHeadPolicy = any;
+    GateSpec gate = m.decision().gate();
+    this.gateHead = gate == null ? -1 : m.headIndex(gate.head());
+    this.gateName = gate == null ? null : gate.head();
+    this.gateThreshold = gate == null ? 0f : (float) gate.thresholdOrDefault();
+    this.cascade = new DecisionCascade(bundle.decisionOrder());
   }
 
   /** Whether the features of {@code source} must be copied out of the engine for scoring. */
@@ -71,14 +100,13 @@ final class UnknownPolicies {
   Verdict decide(float[][] features, float[][] logits) {
     HeadUnknown t = top.verdict(features, logits);
     HeadUnknown[] own = new HeadUnknown[heads.length];
-    boolean accepted = false;
     for (int h = 0; h < heads.length; h++) {
-      if (heads[h] == null) continue;
-      own[h] = heads[h].verdict(features, logits);
-      accepted |= own[h].accepted();
+      if (heads[h] != null) own[h] = heads[h].verdict(features, logits);
     }
-    // "none of these": only meaningful when some head can accept
-    boolean unknown = t.unknown() || (anyHeadPolicy && !accepted);
-    return new Verdict(t, own, unknown);
+    GateVerdict gate = gateHead < 0
+        ? null
+        : new GateVerdict(gateName, (float) OodMath.gate(logits[gateHead][0]), gateThreshold);
+    DecisionCascade.Outcome o = cascade.decide(gate, t, own);
+    return new Verdict(t, own, gate, o.unknown(), o.reason(), o.headReasons());
   }
 }

@@ -93,14 +93,8 @@ public final class OodScorers {
   }
 
   /** {@code sum_i w_i * (s_i - mean_i) / std_i}. */
-  public static OodScorer fusion(OodScorer[] parts, double[] w, double[] mean, double[] std) {
-    return (f, z) -> {
-      double s = 0;
-      for (int i = 0; i < parts.length; i++) {
-        s += w[i] * (parts[i].score(f, z) - mean[i]) / std[i];
-      }
-      return s;
-    };
+  public static FusionScore fusion(OodScorer[] parts, double[] w, double[] mean, double[] std) {
+    return new FusionScore(parts, w, mean, std);
   }
 
   /** True when the policy needs the feature vectors (so the graph copies them out). */

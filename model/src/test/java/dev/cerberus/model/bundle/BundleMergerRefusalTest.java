@@ -164,4 +164,21 @@ class BundleMergerRefusalTest {
     assertThatThrownBy(() -> BundleMerger.merge(List.of(a), out, OPTIONS))
         .hasMessageContaining("at least two bundles");
   }
+
+  @Test
+  void aSourceWithAGateCascadeIsRefused() throws Exception {
+    Path a = edit(fixture(FixtureBundles.FLIP, "a"), r -> {
+      ObjectNode d = r.putObject("decision");
+      d.putArray("order").add("gate").add("unknown").add("class");
+      d.putObject("gate").put("head", "has-stripe");
+    });
+    Path b = renamed(FixtureBundles.FLIP, "b");
+    Path out = tmp.resolve("out");
+    assertThatThrownBy(() -> BundleMerger.merge(List.of(b, a), out, OPTIONS))
+        .isInstanceOf(BundleException.class)
+        .hasMessageContaining(a.toString())
+        .hasMessageContaining("decision.gate: a source's gate cascade cannot carry over")
+        .hasMessageNotContaining("\n");
+    assertThat(out).doesNotExist();
+  }
 }

@@ -77,7 +77,12 @@ final class ProtoMapper {
         .setOodScore(p.oodScore())
         .setOodMethod(p.oodMethod())
         .setThreshold(p.threshold())
-        .addAllAcceptedHeads(p.acceptedHeads());
+        .addAllAcceptedHeads(p.acceptedHeads())
+        .setReason(WhyMapper.reason(p.reason()))
+        .addAllOodComponents(WhyMapper.components(p.components()));
+    if (p.gate() != null) {
+      out.setGate(WhyMapper.gate(p.gate()));
+    }
     List<HeadPrediction> all = p.heads();
     for (int h = 0; h < all.size(); h++) {
       if (!heads.includes(h)) {
@@ -97,7 +102,11 @@ final class ProtoMapper {
             .setUnknown(own.unknown())
             .setOodScore(own.oodScore())
             .setOodMethod(own.oodMethod())
-            .setThreshold(own.threshold()));
+            .setThreshold(own.threshold())
+            .addAllComponents(WhyMapper.components(own.components())));
+      }
+      if (head.reason() != null) {
+        hp.setReason(WhyMapper.reason(head.reason()));
       }
       out.addHeads(hp);
     }
@@ -126,7 +135,8 @@ final class ProtoMapper {
         .setUnknownPolicy(toPolicy(m))
         .setStats(toStats(model.stats()))
         .putAllMetrics(m.numericMetrics())
-        .setFeatureSize(model.featureSize());
+        .setFeatureSize(model.featureSize())
+        .setDecision(WhyMapper.decision(m));
     versions.forEach(v -> out.addVersions(v.version()));
     for (HeadSpec h : m.heads()) {
       HeadInfo.Builder head = HeadInfo.newBuilder()

@@ -28,17 +28,26 @@ import java.util.Set;
  * head (named after the head, in bundle order); for each head with its own unknown policy
  * {@code <head>_unknown} (BOOL [N]) and {@code <head>_ood_score} (FP32 [N]), in bundle order;
  * then {@code decision} (BYTES [N]), {@code unknown} (BOOL [N], the overall verdict) and
- * {@code ood_score} (FP32 [N]). Selects the ones a request asks for and encodes predictions
- * into them.
+ * {@code ood_score} (FP32 [N]); then why: {@code reason} (BYTES [N]: gate, threshold or class),
+ * for a top-level fusion {@code <member>_score} (FP32 [N]) per member, and for each head with
+ * its own policy {@code <head>_reason} (BYTES [N]). The "why" outputs came last and yield
+ * their name to any older output, so no model's existing outputs changed. Selects the ones a
+ * request asks for and encodes predictions into them.
  */
 final class OipOutputs {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What an output tensor carries. */
-  private enum Kind { PROBABILITIES, HEAD_UNKNOWN, HEAD_OOD_SCORE, DECISION, UNKNOWN, OOD_SCORE }
+  private enum Kind {
+    PROBABILITIES, HEAD_UNKNOWN, HEAD_OOD_SCORE, DECISION, UNKNOWN, OOD_SCORE, REASON,
+    MEMBER_SCORE, HEAD_REASON
+  }
 
-  /** One output: its kind and, for per-head kinds, the head's bundle index. */
+  /**
+   * One output: its kind and, for per-head kinds, the head's bundle index (for
+   * {@code MEMBER_SCORE}, the fusion member's index).
+   */
   private record Output(Kind kind, int head) {}
 
   private final String modelName;
@@ -62,6 +71,15 @@ final class OipOutputs {
     all.put(OipTensors.DECISION, new Output(Kind.DECISION, -1));
     all.put(OipTensors.UNKNOWN, new Output(Kind.UNKNOWN, -1));
     all.put(OipTensors.OOD_SCORE, new Output(Kind.OOD_SCORE, -1));
+    all.putIfAbsent(OipTensors.REASON, new Output(Kind.REASON, -1));
+    List<String> members = manifest.unknown().memberNames();
+    for (int i = 0; i < members.size(); i++) {
+      all.putIfAbsent(members.get(i) + OipTensors.MEMBER_SCORE_SUFFIX, new Output(Kind.MEMBER_SCORE, i));
+    }
+    for (int h = 0; h < heads.size(); h++) {
+      if (!heads.get(h).hasOwnPolicy()) continue;
+      all.putIfAbsent(heads.get(h).name() + OipTensors.HEAD_REASON_SUFFIX, new Output(Kind.HEAD_REASON, h));
+    }
     this.outputs = all;
   }
 
@@ -93,9 +111,9 @@ final class OipOutputs {
       TensorMetadata.Builder t = TensorMetadata.newBuilder().setName(e.getKey()).addShape(-1);
       Output o = e.getValue();
       switch (o.kind()) {
-        case DECISION -> t.setDatatype(OipTensors.BYTES);
+        case DECISION, REASON, HEAD_REASON -> t.setDatatype(OipTensors.BYTES);
         case UNKNOWN, HEAD_UNKNOWN -> t.setDatatype(OipTensors.BOOL);
-        case OOD_SCORE, HEAD_OOD_SCORE -> t.setDatatype(OipTensors.FP32);
+        case OOD_SCORE, HEAD_OOD_SCORE, MEMBER_SCORE -> t.setDatatype(OipTensors.FP32);
         case PROBABILITIES ->
             t.setDatatype(OipTensors.FP32).addShape(heads.get(o.head()).labels().size());
       }
@@ -116,10 +134,10 @@ final class OipOutputs {
       InferOutputTensor.Builder tensor = InferOutputTensor.newBuilder().setName(name).addShape(n);
       Output o = outputs.get(name);
       switch (o.kind()) {
-        case DECISION -> {
+        case DECISION, REASON, HEAD_REASON -> {
           List<ByteString> decisions = new ArrayList<>(n);
           for (ItemPrediction p : predictions) {
-            decisions.add(ByteString.copyFrom(p.decision(), StandardCharsets.UTF_8));
+            decisions.add(ByteString.copyFrom(text(o, p), StandardCharsets.UTF_8));
           }
           tensor.setDatatype(OipTensors.BYTES);
           if (raw) response.addRawOutputContents(RawContents.encodeBytes(decisions));
@@ -141,12 +159,15 @@ final class OipOutputs {
             tensor.setContents(c);
           }
         }
-        case OOD_SCORE, HEAD_OOD_SCORE -> {
+        case OOD_SCORE, HEAD_OOD_SCORE, MEMBER_SCORE -> {
           float[] scores = new float[n];
           for (int i = 0; i < n; i++) {
             ItemPrediction p = predictions.get(i);
-            scores[i] = o.kind() == Kind.OOD_SCORE
-                ? p.oodScore() : p.heads().get(o.head()).ownUnknown().oodScore();
+            scores[i] = switch (o.kind()) {
+              case OOD_SCORE -> p.oodScore();
+              case MEMBER_SCORE -> p.components().get(o.head()).score();
+              default -> p.heads().get(o.head()).ownUnknown().oodScore();
+            };
           }
           tensor.setDatatype(OipTensors.FP32);
           putFloats(tensor, scores, raw, response);
@@ -169,6 +190,15 @@ final class OipOutputs {
       }
       response.addOutputs(tensor);
     }
+  }
+
+  /** The text of a BYTES output for one item. */
+  private static String text(Output o, ItemPrediction p) {
+    return switch (o.kind()) {
+      case REASON -> p.reason().wireName();
+      case HEAD_REASON -> p.heads().get(o.head()).reason().wireName();
+      default -> p.decision();
+    };
   }
 
   private static void putFloats(

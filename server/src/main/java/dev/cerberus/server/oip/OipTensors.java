@@ -20,6 +20,12 @@ final class OipTensors {
   static final String HEAD_UNKNOWN_SUFFIX = "_unknown";
   /** Per item, for a head with its own unknown policy: {@code <head>_ood_score}, FP32. */
   static final String HEAD_OOD_SCORE_SUFFIX = "_ood_score";
+  /** Per item: why, the reason's wire name ("gate", "threshold", "class"), BYTES. */
+  static final String REASON = "reason";
+  /** Per item, for each member of a top-level fusion: {@code <member>_score}, FP32. */
+  static final String MEMBER_SCORE_SUFFIX = "_score";
+  /** Per item, for a head with its own unknown policy: {@code <head>_reason}, BYTES. */
+  static final String HEAD_REASON_SUFFIX = "_reason";
   /** Item-level outputs, after the per-head outputs. */
   static final List<String> ITEM_OUTPUTS = List.of(DECISION, UNKNOWN, OOD_SCORE);
 

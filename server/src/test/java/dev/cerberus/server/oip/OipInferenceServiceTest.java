@@ -82,7 +82,8 @@ class OipInferenceServiceTest {
             tensorMeta("is-big", "FP32", -1, 2),
             tensorMeta("decision", "BYTES", -1),
             tensorMeta("unknown", "BOOL", -1),
-            tensorMeta("ood_score", "FP32", -1));
+            tensorMeta("ood_score", "FP32", -1),
+            tensorMeta("reason", "BYTES", -1));
     ModelMetadataResponse pictures =
         server.blocking().modelMetadata(ModelMetadataRequest.newBuilder().setName("pictures").build());
     assertThat(pictures.getInputsList()).containsExactly(tensorMeta("input", "BYTES", -1));
@@ -105,7 +106,7 @@ class OipInferenceServiceTest {
     assertThat(resp.getModelVersion()).isEqualTo("1");
     assertThat(resp.getId()).isEqualTo("r1");
     assertThat(resp.getOutputsList()).extracting(InferOutputTensor::getName)
-        .containsExactly("color", "is-big", "decision", "unknown", "ood_score");
+        .containsExactly("color", "is-big", "decision", "unknown", "ood_score", "reason");
     InferOutputTensor color = resp.getOutputs(0);
     assertThat(color.getShapeList()).containsExactly(2L, 3L);
     assertThat(color.getParametersOrThrow("labels").getStringParam()).isEqualTo("[\"red\",\"green\",\"blue\"]");
@@ -266,7 +267,7 @@ class OipInferenceServiceTest {
             .addOutputs(InferRequestedOutputTensor.newBuilder().setName("colour"))
             .build();
     assertStatus(() -> server.blocking().modelInfer(request), Status.Code.INVALID_ARGUMENT,
-        "unknown output 'colour'; model 'vectors' has outputs [color, is-big, decision, unknown, ood_score]");
+        "unknown output 'colour'; model 'vectors' has outputs [color, is-big, decision, unknown, ood_score, reason]");
   }
 
   @Test
@@ -335,7 +336,7 @@ class OipInferenceServiceTest {
     assertThat(errors.get(0).getInferResponse().getId()).isEqualTo("req-7");
     assertThat(errors.get(0).getErrorMessage()).startsWith("INVALID_ARGUMENT: input 'input' has shape [1,4] (4 values) but carries 3");
     ModelStreamInferResponse ok = responses.stream().filter(r -> r.getErrorMessage().isEmpty()).findFirst().orElseThrow();
-    assertThat(ok.getInferResponse().getOutputsCount()).isEqualTo(5);
+    assertThat(ok.getInferResponse().getOutputsCount()).isEqualTo(6);
   }
 
   // ---- helpers

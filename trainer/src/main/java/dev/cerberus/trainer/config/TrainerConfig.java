@@ -26,7 +26,8 @@ public record TrainerConfig(
     TrainingSpec training,
     WeakSupervisionSpec weakSupervision,
     Boolean flipFeatures,
-    Boolean flipTta) {
+    Boolean flipTta,
+    DecisionSpec decision) {
 
   public TrainerConfig {
     version = version == null ? "1" : version;
@@ -41,6 +42,7 @@ public record TrainerConfig(
     data = data == null ? new DataSpec(null, null, null, null, null, null, null) : data;
     flipFeatures = flipFeatures != null && flipFeatures;
     flipTta = flipTta != null && flipTta;
+    decision = decision == null ? new DecisionSpec(null, null) : decision;
   }
 
   /**
@@ -53,13 +55,32 @@ public record TrainerConfig(
     return dev.cerberus.model.bundle.FlipMode.of(flipFeatures, flipTta);
   }
 
+  /** Without a decision order (the shape of the config before {@code decision}). */
+  public TrainerConfig(String name, String version, String description, Long seed, String output,
+      String cacheDir, BackboneSpec backbone, InputSpec input, DataSpec data,
+      List<HeadSpec> heads, GateSpec gate, List<SourceSpec> outliers, List<SourceSpec> oodSets,
+      OodSpec ood, TrainingSpec training, WeakSupervisionSpec weakSupervision,
+      Boolean flipFeatures, Boolean flipTta) {
+    this(name, version, description, seed, output, cacheDir, backbone, input, data, heads, gate,
+        outliers, oodSets, ood, training, weakSupervision, flipFeatures, flipTta, null);
+  }
+
+  /** Without flip settings and decision order. */
+  public TrainerConfig(String name, String version, String description, Long seed, String output,
+      String cacheDir, BackboneSpec backbone, InputSpec input, DataSpec data,
+      List<HeadSpec> heads, GateSpec gate, List<SourceSpec> outliers, List<SourceSpec> oodSets,
+      OodSpec ood, TrainingSpec training, WeakSupervisionSpec weakSupervision) {
+    this(name, version, description, seed, output, cacheDir, backbone, input, data, heads, gate,
+        outliers, oodSets, ood, training, weakSupervision, null, null, null);
+  }
+
   /** Without weak supervision (the shape of the config before {@code weak_supervision}). */
   public TrainerConfig(String name, String version, String description, Long seed, String output,
       String cacheDir, BackboneSpec backbone, InputSpec input, DataSpec data,
       List<HeadSpec> heads, GateSpec gate, List<SourceSpec> outliers, List<SourceSpec> oodSets,
       OodSpec ood, TrainingSpec training) {
     this(name, version, description, seed, output, cacheDir, backbone, input, data, heads, gate,
-        outliers, oodSets, ood, training, null, null, null);
+        outliers, oodSets, ood, training, null, null, null, null);
   }
 
   /**
@@ -442,6 +463,29 @@ public record TrainerConfig(
       mode = mode == null ? "hard" : mode;
       confidenceWeighting = confidenceWeighting == null ? Boolean.TRUE : confidenceWeighting;
       sources = sources == null ? null : List.copyOf(sources);
+    }
+  }
+
+  /**
+   * The bundle's decision order (bundle.json {@code decision}, docs/bundle.md): the steps
+   * {@code gate}, {@code unknown}, {@code class} in the order they decide.
+   *
+   * @param order step names; default {@code [unknown, class]} (bundles as before this key; a
+   *     {@code gate:} section alone does not put the gate in the order)
+   * @param gateTpr the gate step's threshold passes this fraction of the ID validation items
+   *     (their gate "out" probability), default 0.99: a rule on validation data only
+   */
+  public record DecisionSpec(List<String> order, Double gateTpr) {
+    public static final double DEFAULT_GATE_TPR = 0.99;
+
+    public DecisionSpec {
+      order = order == null ? null : List.copyOf(order);
+      gateTpr = gateTpr == null ? DEFAULT_GATE_TPR : gateTpr;
+    }
+
+    /** The declared order, or {@code [unknown, class]}. */
+    public List<String> orderOrDefault() {
+      return order != null ? order : List.of("unknown", "class");
     }
   }
 }

@@ -61,6 +61,14 @@ public final class BundleStage {
   /** The same, with every head's own unknown policy ({@code heads[].unknown}). */
   public static Path write(RunPlan plan, Tops tops, String backboneSha, TrainedHeads heads,
       OodScores scores, Calibration cal, HeadPolicies own, ReportData report) throws IOException {
+    return write(plan, tops, backboneSha, heads, scores, cal, own,
+        BundleManifest.DecisionSpec.DEFAULT, report);
+  }
+
+  /** The same, with the decision order ({@link DecisionStage}). */
+  public static Path write(RunPlan plan, Tops tops, String backboneSha, TrainedHeads heads,
+      OodScores scores, Calibration cal, HeadPolicies own, BundleManifest.DecisionSpec decision,
+      ReportData report) throws IOException {
     TrainerConfig c = plan.config();
     boolean topNone = !own.isEmpty() && c.ood().topLevel() == TrainerConfig.TopLevel.NONE;
     Path out = plan.loaded().resolve(c.output());
@@ -92,7 +100,7 @@ public final class BundleStage {
       w.writeText("metrics.json", pretty.writeValueAsString(MetricsJson.of(report)) + "\n");
       w.writeText("report.html", ReportHtml.render(report));
       w.finish(manifest(plan, tops, backboneSha, specs, topNone ? nonePolicy(plan) : cal.policy(),
-          report));
+          report).withDecision(decision));
     } catch (BundleException e) {
       throw new IOException("written bundle fails validation: " + e.getMessage(), e);
     }

@@ -89,6 +89,12 @@ final class ModelsCommand implements Callable<Integer> {
     out.println("  unknown: " + u.getMethod() + " on head " + u.getDecisionHead()
         + ", threshold " + u.getThreshold()
         + (u.getCalibratedTpr() > 0 ? ", calibrated TPR " + u.getCalibratedTpr() : ""));
+    if (m.hasDecision()) {
+      // the steps in the order they decide (docs/bundle.md "decision"); absent from older servers
+      out.println("  decision: " + String.join(" -> ", m.getDecision().getOrderList())
+          + (m.getDecision().getGateHead().isEmpty() ? "" : "; gate: head "
+              + m.getDecision().getGateHead() + ", threshold " + m.getDecision().getGateThreshold()));
+    }
     if (!m.getMetricsMap().isEmpty()) {
       StringBuilder metrics = new StringBuilder("  metrics:");
       new TreeMap<>(m.getMetricsMap()).forEach((k, v) -> metrics.append(' ').append(k)

@@ -7,6 +7,10 @@ import dev.cerberus.proto.v1.ItemErrorCode;
 import dev.cerberus.proto.v1.ItemResult;
 import dev.cerberus.proto.v1.LabelProbability;
 import dev.cerberus.proto.v1.Prediction;
+import dev.cerberus.proto.v1.Reason;
+import dev.cerberus.proto.v1.ScoreComponent;
+import java.util.List;
+import java.util.Locale;
 import io.grpc.Status;
 
 /** One result as one JSON line (the CLI's output format). */
@@ -34,6 +38,14 @@ final class ResultJson {
     o.put("decision", p.getDecision());
     o.put("unknown", p.getUnknown());
     o.put("ood_score", p.getOodScore());
+    if (p.getReason() != Reason.REASON_UNSPECIFIED) o.put("reason", reasonName(p.getReason()));
+    if (p.hasGate()) {
+      ObjectNode gate = o.putObject("gate");
+      gate.put("head", p.getGate().getHead());
+      gate.put("score", p.getGate().getScore());
+      gate.put("threshold", p.getGate().getThreshold());
+    }
+    putComponents(o, "ood_components", p.getOodComponentsList());
     boolean perHead = p.getAcceptedHeadsCount() > 0;
     ObjectNode heads = o.putObject("heads");
     for (HeadPrediction h : p.getHeadsList()) {
@@ -48,8 +60,10 @@ final class ResultJson {
         head.put("unknown", h.getOwnUnknown().getUnknown());
         head.put("ood_score", h.getOwnUnknown().getOodScore());
         head.put("threshold", h.getOwnUnknown().getThreshold());
+        putComponents(head, "ood_components", h.getOwnUnknown().getComponentsList());
         perHead = true;
       }
+      if (h.getReason() != Reason.REASON_UNSPECIFIED) head.put("reason", reasonName(h.getReason()));
     }
     if (perHead) {
       // shown only for models whose heads carry their own policies; empty = none of these
@@ -57,6 +71,20 @@ final class ResultJson {
       p.getAcceptedHeadsList().forEach(accepted::add);
     }
     return o;
+  }
+
+  /** "gate", "threshold" or "class": the wire enum without its prefix (an older server sends none). */
+  static String reasonName(Reason r) {
+    return r == Reason.UNRECOGNIZED
+        ? "unrecognized"
+        : r.name().substring("REASON_".length()).toLowerCase(Locale.ROOT);
+  }
+
+  /** A fusion's members as {name: score}; nothing for other methods. */
+  private static void putComponents(ObjectNode o, String field, List<ScoreComponent> parts) {
+    if (parts.isEmpty()) return;
+    ObjectNode c = o.putObject(field);
+    for (ScoreComponent s : parts) c.put(s.getName(), s.getScore());
   }
 
   static ObjectNode error(String id, String code, String message) {

@@ -113,6 +113,23 @@ class CerberusCliTest {
   }
 
   @Test
+  void theReasonTheGateAndTheFusionMembersArePrinted() {
+    JsonNode line = cli("classify", "--text", "gated").lines().get(0);
+    assertThat(line.get("reason").asText()).isEqualTo("gate");
+    assertThat(line.at("/gate/head").asText()).isEqualTo("gate");
+    assertThat(line.at("/gate/score").asDouble()).isEqualTo(0.875);
+    assertThat(line.at("/gate/threshold").asDouble()).isEqualTo(0.5);
+    assertThat(line.at("/ood_components/knn").asDouble()).isEqualTo(0.25);
+    assertThat(line.at("/ood_components/energy").asDouble()).isEqualTo(-3.0);
+    assertThat(line.at("/heads/category/reason").asText()).isEqualTo("gate");
+    // a server older than the reason field sends none: nothing is printed for it
+    JsonNode old = cli("classify", "--text", "Trouser").lines().get(0);
+    assertThat(old.has("reason")).isFalse();
+    assertThat(old.has("gate")).isFalse();
+    assertThat(old.has("ood_components")).isFalse();
+  }
+
+  @Test
   void perHeadUnknownVerdictsAndAcceptedHeadsAreShownWhenPresent() {
     Run r = cli("classify", "--text", "per-head");
     assertThat(r.code()).isZero();
@@ -308,6 +325,7 @@ class CerberusCliTest {
     assertThat(text.code()).isZero();
     assertThat(text.out()).contains("fashion 1").contains("category (multiclass): Trouser, Bag")
         .contains("unknown: max_softmax on head category, threshold 0.5")
+        .contains("decision: gate -> unknown -> class; gate: head gate, threshold 0.75")
         .contains("is-bag (binary, base base): base, bag; own unknown: knn, threshold 0.25")
         .contains("input: image 224x224").contains("forward_passes=3 items=7");
 
