@@ -43,16 +43,25 @@ public record BundleManifest(
   /** A manifest without a {@code decision} section (the default order, as before it existed). */
   public BundleManifest(
       Integer schemaVersion, String name, String version, String description, InputSpec input,
+      BackboneSpec backbone, Boolean flipFeatures, Boolean flipTta, List<HeadSpec> heads,
+      UnknownPolicy unknown, Map<String, Object> provenance, Map<String, Object> metrics) {
+    this(schemaVersion, name, version, description, input, backbone, flipFeatures, flipTta, heads,
+        unknown, provenance, metrics, null);
+  }
+
+  /** A manifest without {@code flip_tta} and {@code decision} (their defaults). */
+  public BundleManifest(
+      Integer schemaVersion, String name, String version, String description, InputSpec input,
       BackboneSpec backbone, Boolean flipFeatures, List<HeadSpec> heads, UnknownPolicy unknown,
       Map<String, Object> provenance, Map<String, Object> metrics) {
-    this(schemaVersion, name, version, description, input, backbone, flipFeatures, heads, unknown,
-        provenance, metrics, null);
+    this(schemaVersion, name, version, description, input, backbone, flipFeatures, null, heads,
+        unknown, provenance, metrics, null);
   }
 
   /** This manifest with {@code decision} as its decision section. */
   public BundleManifest withDecision(DecisionSpec decision) {
     return new BundleManifest(schemaVersion, name, version, description, input, backbone,
-        flipFeatures, heads, unknown, provenance, metrics, decision);
+        flipFeatures, flipTta, heads, unknown, provenance, metrics, decision);
   }
 
   /** How the features use the mirror image ({@code flip_features} / {@code flip_tta}). */
