@@ -139,8 +139,8 @@ class ServerMainTest {
   void deviceGpuOnACpuOnlyBuildRefusesToStartInOneLine(@TempDir Path models) {
     StringWriter err = new StringWriter();
     int code = ServerMain.run(new String[] {"serve", "--device", "gpu", "--port", "0",
-        "--models", models.toString()}, new PrintWriter(new StringWriter()),
-        new PrintWriter(err, true));
+        "--models", models.toString(), "--allow-empty-models", "true"},
+        new PrintWriter(new StringWriter()), new PrintWriter(err, true));
     assertThat(code).isEqualTo(2);
     assertThat(err.toString().strip().lines()).singleElement().asString()
         .startsWith("cannot start: --device gpu (cerberus.engine.device)")
