@@ -1,0 +1,93 @@
+"""Arm (e) of the text benchmark: a merged bundle against the single-task bundles it came from.
+
+Sends every test text of every task to the merged model and to that task's source model on
+one running server (cerberus.v1 Classify) and prints, per head: test accuracy of both, the
+largest probability difference, and how often the unknown decisions agree (the source's
+top-level decision vs the merged head's own policy, which is what `merge` turns it into).
+
+  python3 tools/experiments/merged_vs_sources.py --target 127.0.0.1:PORT --merged NAME \
+      --source event=textbench-full-event ... --data examples/data/textbench [--json OUT]
+Run through tools/experiments/merged_vs_sources.sh, which builds the merge and the server.
+"""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "clients", "python"))
+from cerberus_client._stubs import pb, pb_grpc  # noqa: E402
+import grpc  # noqa: E402
+
+BATCH = 64
+
+
+def classify(stub, model, texts):
+    out = []
+    for i in range(0, len(texts), BATCH):
+        req = pb.ClassifyRequest(model=model, items=[
+            pb.Item(id=str(i + j), text=t) for j, t in enumerate(texts[i:i + BATCH])])
+        resp = stub.Classify(req, timeout=600)
+        for r in resp.results:
+            if r.WhichOneof("outcome") == "error":
+                raise SystemExit(f"{model}: item {r.id}: {r.error.message}")
+            out.append(r.prediction)
+    return out
+
+
+def head_of(prediction, name):
+    for h in prediction.heads:
+        if h.head == name:
+            return h
+    raise SystemExit(f"no head '{name}' in the answer")
+
+
+def probs(h):
+    return {p.label: p.probability for p in h.probabilities}
+
+
+def compare(stub, merged, head, source, rows):
+    texts = [r["text"] for r in rows]
+    truth = [r["labels"][head] for r in rows]
+    m = classify(stub, merged, texts)
+    s = classify(stub, source, texts)
+    m_right = s_right = agree_unknown = 0
+    max_diff = 0.0
+    for t, mp, sp in zip(truth, m, s):
+        mh, sh = head_of(mp, head), head_of(sp, head)
+        m_right += mh.label == t
+        s_right += sh.label == t
+        pm, ps = probs(mh), probs(sh)
+        max_diff = max(max_diff, max(abs(pm[k] - ps[k]) for k in ps))
+        agree_unknown += mh.own_unknown.unknown == sp.unknown
+    n = len(rows)
+    return {"head": head, "items": n, "merged_accuracy": m_right / n,
+            "source_accuracy": s_right / n, "max_probability_diff": max_diff,
+            "unknown_agreement": agree_unknown / n}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--target", required=True)
+    ap.add_argument("--merged", required=True)
+    ap.add_argument("--source", action="append", required=True, help="HEAD=MODEL")
+    ap.add_argument("--data", required=True, help="folder with <head>-test.jsonl")
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    stub = pb_grpc.ClassifierStub(grpc.insecure_channel(a.target))
+    rows_out = []
+    for spec in a.source:
+        head, model = spec.split("=", 1)
+        with open(os.path.join(a.data, f"{head}-test.jsonl")) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+        r = compare(stub, a.merged, head, model, rows)
+        rows_out.append(r)
+        print(f"{head:14s} n={r['items']}  merged {r['merged_accuracy']:.4f}  source "
+              f"{r['source_accuracy']:.4f}  max |dp| {r['max_probability_diff']:.2e}  "
+              f"unknown agreement {r['unknown_agreement']:.4f}", flush=True)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(rows_out, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

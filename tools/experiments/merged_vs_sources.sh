@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Arm (e): merge the four single-task bundles of arm (c) for one seed and check, through a real
+# server, that the merged bundle answers exactly as its sources on every test text.
+#   tools/experiments/merged_vs_sources.sh SEED      (bundles in build/bundles/textbench-full-<task>/SEED)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+seed=${1:?usage: merged_vs_sources.sh SEED}
+tasks=(event cognition communication attribute)
+repo=build/armc-repo-$seed
+rm -rf "$repo" && mkdir -p "$repo"
+srcs=()
+for t in "${tasks[@]}"; do
+  b=build/bundles/textbench-full-$t/$seed
+  [ -f "$b/bundle.json" ] || { echo "missing $b (run arm (c) first)" >&2; exit 2; }
+  mkdir -p "$repo/full-$t" && cp -r "$b" "$repo/full-$t/1"
+  srcs+=("$b")
+done
+bin/cerberus merge --output "$repo/merged/1" "${srcs[@]}"
+clients/python/setup.sh >/dev/null
+port=$(( 20000 + RANDOM % 20000 ))
+log=build/logs/armc-merge-$seed-server.log
+bin/cerberus serve --models "$repo" --port "$port" > "$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  bin/cerberus health --target 127.0.0.1:$port --wait-s 2 2>/dev/null | grep -q SERVING && break
+  kill -0 $pid 2>/dev/null || { tail -20 "$log" >&2; exit 1; }
+  sleep 1
+done
+args=()
+for t in "${tasks[@]}"; do args+=(--source "$t=full-$t"); done
+/usr/bin/python3 tools/experiments/merged_vs_sources.py --target 127.0.0.1:$port --merged merged \
+  "${args[@]}" --data examples/data/textbench --json build/logs/armc-merge-$seed.json
