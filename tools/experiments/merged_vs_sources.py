@@ -51,6 +51,7 @@ def compare(stub, merged, head, source, rows):
     m = classify(stub, merged, texts)
     s = classify(stub, source, texts)
     m_right = s_right = agree_unknown = 0
+    has_policy = False
     max_diff = 0.0
     for t, mp, sp in zip(truth, m, s):
         mh, sh = head_of(mp, head), head_of(sp, head)
@@ -58,11 +59,12 @@ def compare(stub, merged, head, source, rows):
         s_right += sh.label == t
         pm, ps = probs(mh), probs(sh)
         max_diff = max(max_diff, max(abs(pm[k] - ps[k]) for k in ps))
+        has_policy = has_policy or mh.HasField("own_unknown")
         agree_unknown += mh.own_unknown.unknown == sp.unknown
     n = len(rows)
     return {"head": head, "items": n, "merged_accuracy": m_right / n,
             "source_accuracy": s_right / n, "max_probability_diff": max_diff,
-            "unknown_agreement": agree_unknown / n}
+            "unknown_agreement": agree_unknown / n if has_policy else None}
 
 
 def main():
@@ -83,7 +85,7 @@ def main():
         rows_out.append(r)
         print(f"{head:14s} n={r['items']}  merged {r['merged_accuracy']:.4f}  source "
               f"{r['source_accuracy']:.4f}  max |dp| {r['max_probability_diff']:.2e}  "
-              f"unknown agreement {r['unknown_agreement']:.4f}", flush=True)
+              "unknown agreement " + (f"{r['unknown_agreement']:.4f}" if r['unknown_agreement'] is not None else "n/a (no per-head policy)"), flush=True)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(rows_out, f, indent=1)

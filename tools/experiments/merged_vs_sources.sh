@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Arm (e): merge the four single-task bundles of arm (c) for one seed and check, through a real
 # server, that the merged bundle answers exactly as its sources on every test text.
-#   tools/experiments/merged_vs_sources.sh SEED      (bundles in build/bundles/textbench-full-<task>/SEED)
+#   tools/experiments/merged_vs_sources.sh SEED [--strip-unknown]     (bundles in build/bundles/textbench-full-<task>/SEED)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -16,6 +16,21 @@ for t in "${tasks[@]}"; do
   mkdir -p "$repo/full-$t" && cp -r "$b" "$repo/full-$t/1"
   srcs+=("$b")
 done
+# A source whose head has its own top carries a top-level policy fitted on the shared top's
+# features; merge refuses to turn it into a per-head policy (it would score other features).
+# With --strip-unknown the sources are merged without their unknown policies, so the heads'
+# outputs can still be compared (the unknown decision then is not).
+if [ "${2:-}" = "--strip-unknown" ]; then
+  strip=build/armc-strip-$seed
+  rm -rf "$strip" && mkdir -p "$strip"
+  stripped=()
+  for t in "${tasks[@]}"; do
+    cp -r "build/bundles/textbench-full-$t/$seed" "$strip/$t"
+    /usr/bin/python3 -c 'import json,sys; p=sys.argv[1]; b=json.load(open(p)); b.pop("unknown", None); json.dump(b, open(p, "w"), indent=2)' "$strip/$t/bundle.json"
+    stripped+=("$strip/$t")
+  done
+  srcs=("${stripped[@]}")
+fi
 bin/cerberus merge --output "$repo/merged/1" "${srcs[@]}"
 clients/python/setup.sh >/dev/null
 port=$(( 20000 + RANDOM % 20000 ))
