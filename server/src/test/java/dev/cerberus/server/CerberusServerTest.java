@@ -220,6 +220,8 @@ class CerberusServerTest {
       assertThat(bad.getError().getMessage()).isNotBlank();
     }
     assertThat(r.getResults(4).getError().getMessage()).contains("50000");
+    // like every size limit, the pixel limit is the client's error, not the server's capacity
+    assertThat(r.getResults(4).getError().getCode()).isEqualTo(ItemErrorCode.INVALID_ARGUMENT);
     assertThat(r.getResults(5).getError().getMessage()).contains("image, text or tensor");
   }
 

@@ -85,8 +85,9 @@ public final class ImageDecoder {
           throw InputRejectedException.invalid("image declares an empty size " + w + "x" + h);
         }
         if (pixels > limits.maxImagePixels()) {
-          throw new InputRejectedException(
-              InputRejectedException.Reason.RESOURCE_EXHAUSTED,
+          // INVALID_ARGUMENT like every other size limit: the same item can never succeed, and
+          // RESOURCE_EXHAUSTED would invite a client to retry it unchanged
+          throw InputRejectedException.invalid(
               "image declares " + w + "x" + h + " = " + pixels + " pixels, the limit is "
                   + limits.maxImagePixels() + " (cerberus.limits.max-image-pixels)");
         }
