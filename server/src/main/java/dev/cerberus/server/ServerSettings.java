@@ -196,6 +196,9 @@ public record ServerSettings(
       new Setting("cerberus.admission.ewma-weight", "--admission-ewma-weight", "0.2", "W",
           "Weight (0..1] of each new forward-pass time in the moving average of that batch"
               + " size's time, which the expected wait is computed from."),
+      new Setting("cerberus.admission.deadline-headroom", "--admission-deadline-headroom",
+          "0.5", "H", "Share (0..1] of a call's remaining deadline its expected wait may take;"
+              + " the rest covers decode, batching delay and the estimate's error."),
       new Setting("cerberus.limits.max-text-bytes", "--max-text-bytes",
           String.valueOf(64 << 10), "BYTES", "Largest text item (UTF-8 bytes)."),
       new Setting("cerberus.limits.max-tensor-values", "--max-tensor-values",
@@ -282,7 +285,8 @@ public record ServerSettings(
         new AdmissionSettings(
             r.integer("cerberus.limits.max-request-pixels", 1, Integer.MAX_VALUE),
             Boolean.parseBoolean(r.choice("cerberus.admission.deadline-aware", "true", "false")),
-            r.decimal("cerberus.admission.ewma-weight", 0.001, 1)),
+            r.decimal("cerberus.admission.ewma-weight", 0.001, 1),
+            r.decimal("cerberus.admission.deadline-headroom", 0.01, 1)),
         decodeSettings(r));
     settings.check();
     return settings;

@@ -68,7 +68,7 @@ final class Admission {
     if (!settings.deadlineAware() || !context.hasDeadline()) return null;
     long expected = cost.drainNanos(queued + items);
     long left = context.deadlineNanos() - System.nanoTime();
-    if (expected <= left) return null;
+    if (expected <= left * settings.deadlineHeadroom()) return null;
     return Status.RESOURCE_EXHAUSTED.withDescription(label + ": overloaded; the expected wait of "
         + millis(expected) + " ms (" + queued + " items queued ahead) exceeds the call's "
         + Math.max(0, millis(left)) + " ms left before its deadline"

@@ -12,8 +12,12 @@ package dev.cerberus.server.inference;
  *     (cerberus.admission.deadline-aware)
  * @param ewmaWeight weight of each new forward-pass time in the moving average the expected
  *     wait is computed from (cerberus.admission.ewma-weight)
+ * @param deadlineHeadroom share (0..1] of a call's remaining deadline its expected wait may
+ *     take; the rest absorbs what the estimate leaves out (decode, batching delay, the reply)
+ *     and the estimate's own error (cerberus.admission.deadline-headroom)
  */
-public record AdmissionSettings(long maxRequestPixels, boolean deadlineAware, double ewmaWeight) {
+public record AdmissionSettings(long maxRequestPixels, boolean deadlineAware, double ewmaWeight,
+    double deadlineHeadroom) {
 
   public AdmissionSettings {
     if (maxRequestPixels < 1) {
@@ -22,7 +26,19 @@ public record AdmissionSettings(long maxRequestPixels, boolean deadlineAware, do
     if (!(ewmaWeight > 0 && ewmaWeight <= 1)) {
       throw new IllegalArgumentException("EWMA weight must be in (0, 1], got " + ewmaWeight);
     }
+    if (!(deadlineHeadroom > 0 && deadlineHeadroom <= 1)) {
+      throw new IllegalArgumentException(
+          "deadline headroom must be in (0, 1], got " + deadlineHeadroom);
+    }
   }
+
+  /** With the default deadline headroom. */
+  public AdmissionSettings(long maxRequestPixels, boolean deadlineAware, double ewmaWeight) {
+    this(maxRequestPixels, deadlineAware, ewmaWeight, DEFAULT_HEADROOM);
+  }
+
+  /** Measured with `bench deadline` (bench/README.md): 1.0 left most admitted items late. */
+  public static final double DEFAULT_HEADROOM = 0.5;
 
   /** 100 Mpx per call, deadline-aware, weight 0.2. */
   public static AdmissionSettings defaults() {
