@@ -70,9 +70,10 @@ final class Admission {
     long left = context.deadlineNanos() - System.nanoTime();
     if (expected <= left * settings.deadlineHeadroom()) return null;
     return Status.RESOURCE_EXHAUSTED.withDescription(label + ": overloaded; the expected wait of "
-        + millis(expected) + " ms (" + queued + " items queued ahead) exceeds the call's "
+        + millis(expected) + " ms (" + queued + " items queued ahead) exceeds "
+        + Math.round(settings.deadlineHeadroom() * 100) + " % of the call's "
         + Math.max(0, millis(left)) + " ms left before its deadline"
-        + " (cerberus.admission.deadline-aware); retry later or with a longer deadline");
+        + " (cerberus.admission.deadline-headroom); retry later or with a longer deadline");
   }
 
   static long millis(long nanos) {

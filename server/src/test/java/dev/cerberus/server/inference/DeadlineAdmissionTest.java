@@ -111,7 +111,7 @@ class DeadlineAdmissionTest {
         ExecutionException.class, hopeless::get);
     Status s = ((StatusRuntimeException) e.getCause()).getStatus();
     assertThat(s.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-    assertThat(s.getDescription()).contains("expected wait").contains("deadline-aware");
+    assertThat(s.getDescription()).contains("expected wait").contains("cerberus.admission.deadline-headroom");
     assertThat(m.stats().shedDeadline()).isEqualTo(1);
     // a deadline the queue can make is admitted and answered
     List<ItemOutcome> patient =
