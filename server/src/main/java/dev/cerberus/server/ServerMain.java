@@ -23,6 +23,9 @@ import picocli.CommandLine.ParseResult;
  */
 public final class ServerMain {
 
+  /** The subcommand that only loads the engine (see {@link EngineCheck}). */
+  static final String ENGINE_CHECK = "engine-check";
+
   private ServerMain() {}
 
   public static void main(String[] args) {
@@ -45,7 +48,8 @@ public final class ServerMain {
     if (settings == null) {
       return 0; // help or version was printed
     }
-    return serve(settings, err);
+    return args.length > 0 && ENGINE_CHECK.equals(args[0]) ? EngineCheck.run(settings, out, err)
+        : serve(settings, err);
   }
 
   /**
@@ -63,14 +67,26 @@ public final class ServerMain {
     }
     ParseResult serve = parsed.subcommand();
     if (serve == null) {
-      throw new CommandLine.ParameterException(cli, "missing subcommand: serve");
+      throw new CommandLine.ParameterException(cli, "missing subcommand: serve or " + ENGINE_CHECK);
     }
     return ServerSettings.from(values(serve));
   }
 
   static CommandLine commandLine() {
-    CommandSpec serve = CommandSpec.create().name("serve").mixinStandardHelpOptions(true);
-    serve.usageMessage().description("Serves every bundle under the model repository over gRPC.");
+    CommandSpec top = CommandSpec.create().name("cerberus-server").mixinStandardHelpOptions(true);
+    top.usageMessage().description("Cerberus model server.");
+    top.addSubcommand("serve", new CommandLine(settingsCommand("serve",
+        "Serves every bundle under the model repository over gRPC.")));
+    top.addSubcommand(ENGINE_CHECK, new CommandLine(settingsCommand(ENGINE_CHECK,
+        "Loads libtorch as serve would (same settings and device), runs one small forward and"
+            + " exits: 0 when it works, 2 when it does not. Loads no model.")));
+    return new CommandLine(top);
+  }
+
+  /** A subcommand taking every server setting as a flag, plus --config. */
+  private static CommandSpec settingsCommand(String name, String description) {
+    CommandSpec serve = CommandSpec.create().name(name).mixinStandardHelpOptions(true);
+    serve.usageMessage().description(description);
     serve.addOption(OptionSpec.builder("--config").paramLabel("FILE").type(String.class)
         .description("Java properties file with cerberus.* settings; flags override it.").build());
     for (Setting s : ServerSettings.CATALOG) {
@@ -79,10 +95,7 @@ public final class ServerMain {
               + (s.defaultValue().isEmpty() ? "unset" : s.defaultValue()) + "]")
           .build());
     }
-    CommandSpec top = CommandSpec.create().name("cerberus-server").mixinStandardHelpOptions(true);
-    top.usageMessage().description("Cerberus model server.");
-    top.addSubcommand("serve", new CommandLine(serve));
-    return new CommandLine(top);
+    return serve;
   }
 
   /** Settings from the --config file, overridden by the flags given. */
