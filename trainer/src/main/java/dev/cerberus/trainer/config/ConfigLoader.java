@@ -113,10 +113,15 @@ public final class ConfigLoader {
       } else if (sp.trunk() == null || sp.top() == null) {
         errors.add("backbone.split: both trunk and top are required");
       } else {
+        // the hint names the tool that makes this kind of split (a text user was sent to the
+        // MobileNet script)
+        String maker = c.input() != null && "text".equals(c.input().kind())
+            ? "tools/backbone/build-minilm.sh --split-layer N --out DIR"
+            : "tools/backbone/split_mobilenet.py";
         for (String[] kv : new String[][] {{"trunk", sp.trunk()}, {"top", sp.top()}}) {
           if (!Files.isReadable(base.resolve(kv[1]))) {
             errors.add("backbone.split." + kv[0] + ": not readable: " + base.resolve(kv[1])
-                + " (tools/backbone/split_mobilenet.py makes the pair)");
+                + " (" + maker + " makes the pair)");
           }
         }
         if (c.input() != null && !Set.of("image", "text").contains(c.input().kind())) {

@@ -129,4 +129,24 @@ class ConfigLoaderTest {
     Path p = write("c.txt", VALID);
     assertThatThrownBy(() -> ConfigLoader.load(p)).hasMessageContaining(".yaml, .yml or .json");
   }
+
+  /** A missing text split names the MiniLM builder, an image one the MobileNet splitter. */
+  @Test
+  void missingSplitFilesNameTheToolForTheInputKind() throws IOException {
+    Files.writeString(dir.resolve("tok.json"), "{}");
+    Files.writeString(dir.resolve("train.jsonl"), "{\"text\": \"a\", \"label\": \"a\"}\n");
+    String text = VALID.replace("backbone: {file: backbone.pt, feature_size: 8}",
+            "backbone: {split: {trunk: nope/trunk.pt, top: nope/top.pt}, output: tokens,"
+                + " feature_size: 8}")
+        .replace("input: {kind: image, image: {width: 16, height: 16}}",
+            "input: {kind: text, text: {tokenizer: tok.json}}")
+        .replace("train: [{images: train, task: category}]", "train: [{jsonl: train.jsonl}]");
+    assertThatThrownBy(() -> ConfigLoader.load(write("text.yaml", text)))
+        .hasMessageContaining("backbone.split.trunk: not readable")
+        .hasMessageContaining("build-minilm.sh");
+    String image = VALID.replace("backbone: {file: backbone.pt, feature_size: 8}",
+        "backbone: {split: {trunk: nope/trunk.pt, top: nope/top.pt}, feature_size: 8}");
+    assertThatThrownBy(() -> ConfigLoader.load(write("image.yaml", image)))
+        .hasMessageContaining("split_mobilenet.py");
+  }
 }
