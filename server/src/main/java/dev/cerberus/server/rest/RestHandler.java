@@ -140,7 +140,8 @@ final class RestHandler extends ChannelInboundHandlerAdapter {
     shared.metrics().callFinished(operation, reply.code().name());
     boolean keep = keepAlive && !shared.drain().isClosed();
     var write = ctx.writeAndFlush(response(reply, keep));
-    shared.drain().finished();
+    // answered once the bytes are out (or the connection is gone): shutdown waits for this
+    write.addListener(f -> shared.drain().finished());
     busy = false;
     if (!keep) {
       write.addListener(ChannelFutureListener.CLOSE);

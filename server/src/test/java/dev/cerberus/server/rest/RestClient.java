@@ -26,7 +26,7 @@ public final class RestClient {
 
   public RestClient(String scheme, int port, SSLContext ssl, String authorization) {
     HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(10));
+        .connectTimeout(Duration.ofSeconds(60)); // TLS handshakes on a loaded 2-core box
     if (ssl != null) b.sslContext(ssl);
     this.http = b.build();
     this.base = scheme + "://127.0.0.1:" + port;
