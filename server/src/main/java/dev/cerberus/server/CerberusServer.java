@@ -14,6 +14,7 @@ import dev.cerberus.server.metrics.MetricsInterceptor;
 import dev.cerberus.server.metrics.ServerMetrics;
 import dev.cerberus.server.oip.OipInferenceService;
 import dev.cerberus.server.oip.OipSettings;
+import dev.cerberus.server.rest.RestServer;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -65,6 +66,8 @@ public final class CerberusServer implements AutoCloseable {
   private final MetricsEndpoint metricsServer;
   private final ScheduledExecutorService reloader;
   private final Lifecycle lifecycle;
+  /** The OIP v2 HTTP/REST front-end, or null when cerberus.rest.port is -1. */
+  private volatile RestServer restServer;
   private final AtomicInteger shutdowns = new AtomicInteger();
 
   private CerberusServer(ServerSettings settings, ModelRepository repository,
@@ -173,6 +176,10 @@ public final class CerberusServer implements AutoCloseable {
       long every = settings.reloadInterval().toMillis();
       reloader.scheduleWithFixedDelay(repository::reload, every, every, TimeUnit.MILLISECONDS);
     }
+    RestServer rest = null;
+    if (settings.rest().enabled()) {
+      rest = startRest(settings, metrics, server, metricsServer, repository, workers);
+    }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(dev.cerberus.proto.v1.ClassifierGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(dev.cerberus.proto.oip.GRPCInferenceServiceGrpc.SERVICE_NAME,
@@ -181,8 +188,39 @@ public final class CerberusServer implements AutoCloseable {
         : settings.tlsClientCa().isPresent() ? "on (client certificate required)" : "on",
         settings.authToken().isPresent() ? "bearer token (cerberus.auth.token; health is open)"
             : "off (no cerberus.auth.token)");
-    return new CerberusServer(settings, repository, workers, metrics, health, server,
-        metricsServer, reloader, lifecycle);
+    CerberusServer started = new CerberusServer(settings, repository, workers, metrics, health,
+        server, metricsServer, reloader, lifecycle);
+    started.restServer = rest;
+    return started;
+  }
+
+  /**
+   * The KServe v2 HTTP/REST front-end with the gRPC server's host, TLS and token. On failure
+   * everything started so far is stopped.
+   */
+  private static RestServer startRest(ServerSettings settings, ServerMetrics metrics,
+      Server server, MetricsEndpoint metricsServer, ModelRepository repository,
+      ExecutorService workers) throws IOException {
+    Optional<RestServer.Tls> tls = settings.tlsCert().map(cert -> new RestServer.Tls(
+        cert, settings.tlsKey().orElseThrow(), settings.tlsClientCa()));
+    RestServer rest;
+    try {
+      rest = RestServer.start(settings.host(), settings.rest(), repository, metrics,
+          OipSettings.defaults().serverVersion(), tls, settings.authToken());
+    } catch (IOException | RuntimeException e) {
+      server.shutdownNow();
+      if (metricsServer != null) {
+        metricsServer.close();
+      }
+      repository.close();
+      workers.shutdownNow();
+      throw new IOException("cannot serve REST on " + settings.host() + ":"
+          + settings.rest().port() + " (cerberus.rest.port): " + e.getMessage(), e);
+    }
+    log.info("REST (KServe v2): {}://{}:{}/v2, auth {}", tls.isPresent() ? "https" : "http",
+        settings.host(), rest.port(), settings.authToken().isPresent()
+            ? "bearer token (cerberus.auth.token; /v2/health is open)" : "off");
+    return rest;
   }
 
   /**
@@ -220,6 +258,12 @@ public final class CerberusServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /** The bound REST port, or -1 when REST is off. */
+  public int restPort() {
+    RestServer rest = restServer;
+    return rest == null ? -1 : rest.port();
+  }
+
   /** The bound metrics port, or -1 when metrics are off. */
   public int metricsPort() {
     return metricsServer == null ? -1 : metricsServer.port();
@@ -249,6 +293,10 @@ public final class CerberusServer implements AutoCloseable {
         timeout.toSeconds(), lifecycle.streams().count());
     health.enterTerminalState();
     lifecycle.gate().close();
+    RestServer rest = restServer;
+    if (rest != null) {
+      rest.stopAccepting();
+    }
     if (reloader != null) {
       reloader.shutdownNow();
     }
@@ -258,6 +306,10 @@ public final class CerberusServer implements AutoCloseable {
       server.shutdown();
       Duration left = Duration.ofNanos(Math.max(0, end - System.nanoTime()));
       boolean answered = lifecycle.gate().awaitNoCalls(left);
+      if (rest != null) {
+        Duration restLeft = Duration.ofNanos(Math.max(0, end - System.nanoTime()));
+        answered &= rest.awaitNoRequests(restLeft);
+      }
       if (!drained) {
         log.warn("drain timeout passed with work left ({} items not answered); cancelling the "
             + "remaining calls", repository.pendingItems());
@@ -278,6 +330,9 @@ public final class CerberusServer implements AutoCloseable {
     }
     repository.close();
     workers.shutdown();
+    if (rest != null) {
+      rest.close();
+    }
     if (metricsServer != null) {
       metricsServer.close();
     }

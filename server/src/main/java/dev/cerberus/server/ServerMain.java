@@ -149,7 +149,8 @@ public final class ServerMain {
     org.slf4j.LoggerFactory.getLogger(ServerMain.class).info(
         "Cerberus listening on {}:{} with models: {}{}; {}", settings.host(), server.port(),
         server.repository().describe(),
-        server.metricsPort() >= 0 ? " (metrics on port " + server.metricsPort() + ")" : "",
+        (server.metricsPort() >= 0 ? " (metrics on port " + server.metricsPort() + ")" : "")
+            + (server.restPort() >= 0 ? " (REST on port " + server.restPort() + ")" : ""),
         engineLine(settings));
     try {
       server.awaitTermination();

@@ -6,6 +6,7 @@ import dev.cerberus.model.input.InputLimits;
 import dev.cerberus.server.inference.AdmissionSettings;
 import dev.cerberus.server.inference.BatcherSettings;
 import dev.cerberus.server.inference.DecodeScheduler;
+import dev.cerberus.server.rest.RestSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -65,6 +66,8 @@ import java.util.stream.Collectors;
  *     (cerberus.limits.max-request-pixels, cerberus.admission.*)
  * @param decode fair preprocessing: large-image threshold and threads
  *     (cerberus.preprocess.threads, cerberus.decode.*)
+ * @param rest the OIP v2 HTTP/REST front-end (cerberus.rest.*; its body limit is
+ *     cerberus.max-inbound-message-bytes)
  */
 public record ServerSettings(
     String host,
@@ -96,7 +99,8 @@ public record ServerSettings(
     String metricsAuth,
     Duration reloadInterval,
     AdmissionSettings admission,
-    DecodeScheduler.Settings decode) {
+    DecodeScheduler.Settings decode,
+    RestSettings rest) {
 
   private static final int CORE_COUNT = Runtime.getRuntime().availableProcessors();
   private static final String CORES = String.valueOf(CORE_COUNT);
@@ -122,7 +126,8 @@ public record ServerSettings(
               + " INVALID_ARGUMENT."),
       new Setting("cerberus.max-inbound-message-bytes", "--max-inbound-message-bytes",
           String.valueOf(64 << 20), "BYTES",
-          "Largest request message gRPC accepts (64 MiB: 256 items of 256 KiB images)."),
+          "Largest request message gRPC accepts (64 MiB: 256 items of 256 KiB images), and"
+              + " largest REST request body (more is 413)."),
       new Setting("cerberus.batch.max-size", "--max-batch-size", "32", "N",
           "Most items in one forward pass. Larger batches raise throughput until the CPU is"
               + " saturated and cost latency."),
@@ -223,7 +228,20 @@ public record ServerSettings(
               + " too (else 401). none: /metrics is open, for a scraper on a private network."),
       new Setting("cerberus.reload-interval-seconds", "--reload-interval-seconds", "0", "S",
           "Rescan the model repository this often (new versions load, removed ones retire);"
-              + " 0 = never."));
+              + " 0 = never."),
+      new Setting("cerberus.rest.port", "--rest-port", "-1", "N",
+          "KServe v2 HTTP/REST port on the same host (/v2/...); -1 = off, 0 = any free port."
+              + " Same TLS, token, limits and metrics as gRPC; the body limit is"
+              + " cerberus.max-inbound-message-bytes."),
+      new Setting("cerberus.rest.threads", "--rest-threads", "2", "N",
+          "Netty event-loop threads that parse REST requests and write answers (inference runs"
+              + " on the batcher's threads, so a few suffice)."),
+      new Setting("cerberus.rest.request-timeout-seconds", "--rest-request-timeout-seconds",
+          "60", "S", "Deadline of every REST inference request (REST has no deadline header):"
+              + " items still queued when it passes are dropped and the answer is 504."),
+      new Setting("cerberus.rest.idle-timeout-seconds", "--rest-idle-timeout-seconds", "60",
+          "S", "A REST connection that sends nothing for this long while none of its requests"
+              + " is being answered is closed (half-sent requests, forgotten keep-alives)."));
 
   /** Defaults only. */
   public static ServerSettings defaults() {
@@ -287,7 +305,13 @@ public record ServerSettings(
             Boolean.parseBoolean(r.choice("cerberus.admission.deadline-aware", "true", "false")),
             r.decimal("cerberus.admission.ewma-weight", 0.001, 1),
             r.decimal("cerberus.admission.deadline-headroom", 0.01, 1)),
-        decodeSettings(r));
+        decodeSettings(r),
+        new RestSettings(
+            r.integer("cerberus.rest.port", -1, 65535),
+            r.integer("cerberus.rest.threads", 1, 256),
+            r.integer("cerberus.max-inbound-message-bytes", 1024, Integer.MAX_VALUE),
+            Duration.ofSeconds(r.integer("cerberus.rest.request-timeout-seconds", 1, 86_400)),
+            Duration.ofSeconds(r.integer("cerberus.rest.idle-timeout-seconds", 1, 86_400))));
     settings.check();
     return settings;
   }
@@ -338,7 +362,7 @@ public record ServerSettings(
         maxBatchSize, maxQueueDelayNanos, queueCapacity, streamMaxInFlight, oipStreamMaxInFlightRequests,
         preprocessThreads, inferenceThreads, intraOpThreads, graphOptimizer,
         mallocMmapThreshold, mallocTrimThreshold, device, warmUpBatchSizes, limits, drainTimeout, tlsCert, tlsKey,
-        tlsClientCa, authToken, metricsPort, metricsAuth, reloadInterval, admission, decode);
+        tlsClientCa, authToken, metricsPort, metricsAuth, reloadInterval, admission, decode, rest);
   }
 
   /** The token /metrics requires, or empty when it is open (no token, or metrics auth none). */

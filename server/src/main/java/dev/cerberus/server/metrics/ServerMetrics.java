@@ -32,7 +32,8 @@ public final class ServerMetrics {
   public ServerMetrics() {
     requests = Counter.builder()
         .name("cerberus_requests")
-        .help("gRPC calls finished, by full method name and status code")
+        .help("gRPC calls and REST requests (method rest:<operation>) finished, by method and"
+            + " gRPC status code")
         .labelNames("method", "code")
         .register(registry);
     batchSize = Histogram.builder()
