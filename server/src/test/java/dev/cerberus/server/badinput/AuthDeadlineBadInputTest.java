@@ -150,7 +150,7 @@ class AuthDeadlineBadInputTest {
   }
 
   @Test
-  void oneMillisecondDeadlineReachesTheServerAndExpires() {
+  void oneMillisecondDeadlineExpiresAndLeavesNothingQueued() {
     CallBadInputTest.assertStatus(() -> server.classifier().withDeadlineAfter(1, TimeUnit.MILLISECONDS)
         .classify(eightItems()), Status.Code.DEADLINE_EXCEEDED, List.of("deadline"));
     CallBadInputTest.assertStatus(() -> server.oip().withDeadlineAfter(1, TimeUnit.MILLISECONDS)
