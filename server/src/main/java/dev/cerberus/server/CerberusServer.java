@@ -128,7 +128,8 @@ public final class CerberusServer implements AutoCloseable {
     Lifecycle lifecycle = new Lifecycle(new ShutdownGate(), new OpenStreams());
     NettyServerBuilder builder = NettyServerBuilder
         .forAddress(new InetSocketAddress(settings.host(), settings.port()))
-        .maxInboundMessageSize(settings.maxInboundMessageBytes())
+        // the real limit is enforced per message by MalformedRequests, with a status naming it
+        .maxInboundMessageSize(MalformedRequests.transportLimit(settings.maxInboundMessageBytes()))
         .intercept(lifecycle.gate())
         .intercept(new MetricsInterceptor(metrics));
     if (settings.tlsCert().isPresent()) {
@@ -151,7 +152,8 @@ public final class CerberusServer implements AutoCloseable {
     services.add(reflectionV1Alpha.bindService());
     services.add(health.getHealthService().bindService()); // auth lets health through
     for (ServerServiceDefinition s : services) {
-      ServerServiceDefinition guarded = MalformedRequests.guard(s);
+      ServerServiceDefinition guarded =
+          MalformedRequests.guard(s, settings.maxInboundMessageBytes());
       builder.addService(auth == null ? guarded : ServerInterceptors.intercept(guarded, auth));
     }
     Server server = builder.build();

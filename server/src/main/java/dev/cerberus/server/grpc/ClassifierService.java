@@ -59,7 +59,7 @@ public final class ClassifierService extends ClassifierGrpc.ClassifierImplBase {
     }
     RequestItems items = RequestItems.of(request.getItemsList());
     CallContext context = CallContext.current();
-    model.classify(items.inputs(), context).whenComplete((outcomes, error) -> {
+    items.classify(model, context).whenComplete((outcomes, error) -> {
       if (error != null) {
         response.onError(toStatus(error).asRuntimeException());
         return;

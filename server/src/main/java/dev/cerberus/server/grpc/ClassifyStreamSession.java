@@ -46,6 +46,12 @@ final class ClassifyStreamSession implements StreamObserver<ClassifyStreamReques
   private boolean halfClosed;
   private boolean draining;
   private boolean finished;
+  /**
+   * A message the stream cannot go on after (no model named, unknown model, version or head):
+   * nothing more is read, the items accepted before it are answered, then the stream ends with
+   * this status, so no accepted item is lost to a later bad message.
+   */
+  private Status ending;
 
   ClassifyStreamSession(ModelRepository repository,
       ServerCallStreamObserver<ClassifyStreamResponse> out, CallContext context, int maxInFlight,
@@ -78,7 +84,7 @@ final class ClassifyStreamSession implements StreamObserver<ClassifyStreamReques
     long base;
     synchronized (this) {
       requested = false;
-      if (finished) {
+      if (finished || ending != null) {
         return;
       }
       if (!message.getModel().isEmpty()) {
@@ -87,7 +93,7 @@ final class ClassifyStreamSession implements StreamObserver<ClassifyStreamReques
         headNames = List.copyOf(message.getHeadsList());
         model = null;
       } else if (modelName == null) {
-        fail(Status.INVALID_ARGUMENT.withDescription(
+        endAfterAnswers(Status.INVALID_ARGUMENT.withDescription(
             "the first ClassifyStream message must name a model"));
         return;
       }
@@ -98,7 +104,7 @@ final class ClassifyStreamSession implements StreamObserver<ClassifyStreamReques
           model = resolved;
         }
       } catch (StatusRuntimeException e) {
-        fail(e.getStatus());
+        endAfterAnswers(e.getStatus());
         return;
       }
       target = model;
@@ -110,7 +116,7 @@ final class ClassifyStreamSession implements StreamObserver<ClassifyStreamReques
     if (message.getItemsCount() > 0) {
       RequestItems items = RequestItems.of(message.getItemsList());
       int count = message.getItemsCount();
-      QueueRoom.await(() -> target.classify(items.inputs(), context),
+      QueueRoom.await(() -> items.classify(target, context),
               () -> target.stats().queueDepth() + count
                   <= target.batcherSettings().queueCapacity(), context)
           .whenComplete((outcomes, error) -> {
@@ -154,8 +160,8 @@ final class ClassifyStreamSession implements StreamObserver<ClassifyStreamReques
 
   /** Asks for one more message when the stream has room and the client keeps up. */
   private synchronized void requestMore() {
-    if (!finished && !halfClosed && !draining && !requested && inFlight < maxInFlight
-        && out.isReady()) {
+    if (!finished && !halfClosed && !draining && ending == null && !requested
+        && inFlight < maxInFlight && out.isReady()) {
       requested = true;
       out.request(1);
     }
@@ -170,11 +176,13 @@ final class ClassifyStreamSession implements StreamObserver<ClassifyStreamReques
 
   /** Ends the call when the client (half-close) or the server (drain) is done and nothing is owed. */
   private boolean closeIfDone() {
-    if (finished || inFlight > 0 || !(halfClosed || draining)) {
+    if (finished || inFlight > 0 || !(halfClosed || draining || ending != null)) {
       return false;
     }
     finished = true;
-    if (halfClosed) {
+    if (ending != null) {
+      out.onError(ending.asRuntimeException());
+    } else if (halfClosed) {
       out.onCompleted();
     } else {
       out.onError(OpenStreams.SHUTTING_DOWN.asRuntimeException());
@@ -183,10 +191,10 @@ final class ClassifyStreamSession implements StreamObserver<ClassifyStreamReques
     return true;
   }
 
-  private void fail(Status status) {
-    finished = true;
-    out.onError(status.asRuntimeException());
-    streams.closed(this);
+  /** Reads nothing more; ends the stream with {@code status} once accepted items are answered. */
+  private void endAfterAnswers(Status status) {
+    ending = status;
+    closeIfDone();
   }
 
   @Override

@@ -2,10 +2,13 @@ package dev.cerberus.server.grpc;
 
 import dev.cerberus.model.input.ModelInput;
 import dev.cerberus.proto.v1.Item;
+import dev.cerberus.server.inference.CallContext;
 import dev.cerberus.server.inference.ItemOutcome;
+import dev.cerberus.server.inference.ServedModel;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The items of one request message, split into those with an input (sent to the model) and
@@ -24,6 +27,17 @@ record RequestItems(List<ModelInput> inputs, int[] positions, List<Item> items) 
       }
     }
     return new RequestItems(inputs, positions, items);
+  }
+
+  /**
+   * The outcomes of the items with an input. When every item lacks one there is nothing to
+   * compute: each is answered "no input" (not "the request has no items", which it has).
+   */
+  CompletableFuture<List<ItemOutcome>> classify(ServedModel model, CallContext context) {
+    if (inputs.isEmpty() && !items.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    return model.classify(inputs, context);
   }
 
   /** One outcome per request item, in request order. */

@@ -41,7 +41,8 @@ public final class TransportLog {
       }
       log.warn("refused a request message: {}: {}{}", status.getCode(), status.getDescription(),
           status.getCode() == Status.Code.RESOURCE_EXHAUSTED
-              ? " (cerberus.max-inbound-message-bytes)" : "");
+              ? " (the transport allows " + MalformedRequests.TRANSPORT_FACTOR
+                  + " x cerberus.max-inbound-message-bytes)" : "");
       return false;
     }
   }

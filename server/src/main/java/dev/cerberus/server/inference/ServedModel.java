@@ -232,6 +232,7 @@ public final class ServedModel implements AutoCloseable {
     } else {
       for (int i = from; i < to; i++) {
         try {
+          InputPrecheck.check(call.inputs[i]);
           call.prepared[i] = model.prepare(call.inputs[i], limits);
           call.inputs[i] = null; // the encoded bytes are no longer needed
         } catch (InputRejectedException e) {

@@ -33,6 +33,7 @@ final class OipInference {
     List<String> outputs;
     OipOutputs outputSpec = new OipOutputs(model.name(), model.manifest());
     try {
+      OipParameters.check(request);
       items = decoder(model).decode(request);
       outputs = outputSpec.select(request);
     } catch (StatusException e) {
