@@ -6,6 +6,7 @@ import dev.cerberus.model.input.InputLimits;
 import dev.cerberus.server.inference.AdmissionSettings;
 import dev.cerberus.server.inference.BatcherSettings;
 import dev.cerberus.server.inference.DecodeScheduler;
+import dev.cerberus.server.inference.RepositoryAdmin;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -65,6 +66,8 @@ import java.util.stream.Collectors;
  *     (cerberus.limits.max-request-pixels, cerberus.admission.*)
  * @param decode fair preprocessing: large-image threshold and threads
  *     (cerberus.preprocess.threads, cerberus.decode.*)
+ * @param repositoryAdmin explicit load/unload through the OIP repository RPCs
+ *     (cerberus.repository.admin, cerberus.repository.unload-timeout-seconds)
  */
 public record ServerSettings(
     String host,
@@ -96,7 +99,8 @@ public record ServerSettings(
     String metricsAuth,
     Duration reloadInterval,
     AdmissionSettings admission,
-    DecodeScheduler.Settings decode) {
+    DecodeScheduler.Settings decode,
+    RepositoryAdmin.Settings repositoryAdmin) {
 
   private static final int CORE_COUNT = Runtime.getRuntime().availableProcessors();
   private static final String CORES = String.valueOf(CORE_COUNT);
@@ -223,7 +227,17 @@ public record ServerSettings(
               + " too (else 401). none: /metrics is open, for a scraper on a private network."),
       new Setting("cerberus.reload-interval-seconds", "--reload-interval-seconds", "0", "S",
           "Rescan the model repository this often (new versions load, removed ones retire);"
-              + " 0 = never."));
+              + " 0 = never."),
+      new Setting("cerberus.repository.admin", "--repository-admin", "true", "true|false",
+          "Allow loading and unloading models at run time through the OIP repository RPCs"
+              + " (RepositoryModelLoad/Unload, bin/cerberus models load|unload); they need the"
+              + " token when cerberus.auth.token is set. false: they answer FAILED_PRECONDITION"
+              + " and models come from the repository folder only (RepositoryIndex stays on)."),
+      new Setting("cerberus.repository.unload-timeout-seconds",
+          "--repository-unload-timeout-seconds", "60", "S",
+          "How long an unload waits for the accepted work of the versions it takes out; what"
+              + " is left then is answered UNAVAILABLE. 60 s, the same bound a version removed from"
+              + " the folder gets to finish its work."));
 
   /** Defaults only. */
   public static ServerSettings defaults() {
@@ -287,7 +301,11 @@ public record ServerSettings(
             Boolean.parseBoolean(r.choice("cerberus.admission.deadline-aware", "true", "false")),
             r.decimal("cerberus.admission.ewma-weight", 0.001, 1),
             r.decimal("cerberus.admission.deadline-headroom", 0.01, 1)),
-        decodeSettings(r));
+        decodeSettings(r),
+        new RepositoryAdmin.Settings(
+            Boolean.parseBoolean(r.choice("cerberus.repository.admin", "true", "false")),
+            Duration.ofSeconds(
+                r.integer("cerberus.repository.unload-timeout-seconds", 0, 86_400))));
     settings.check();
     return settings;
   }
@@ -338,7 +356,8 @@ public record ServerSettings(
         maxBatchSize, maxQueueDelayNanos, queueCapacity, streamMaxInFlight, oipStreamMaxInFlightRequests,
         preprocessThreads, inferenceThreads, intraOpThreads, graphOptimizer,
         mallocMmapThreshold, mallocTrimThreshold, device, warmUpBatchSizes, limits, drainTimeout, tlsCert, tlsKey,
-        tlsClientCa, authToken, metricsPort, metricsAuth, reloadInterval, admission, decode);
+        tlsClientCa, authToken, metricsPort, metricsAuth, reloadInterval, admission, decode,
+        repositoryAdmin);
   }
 
   /** The token /metrics requires, or empty when it is open (no token, or metrics auth none). */
