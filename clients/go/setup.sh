@@ -21,7 +21,7 @@ fi
 src="$here/gopath/src"
 rm -rf "$src/cerberus/v1" "$src/cerberus/oip"
 protoc -I "$protos" --go_out="$src" --go-grpc_out="$src" \
-  cerberus/v1/classifier.proto inference/grpc_service.proto
+  cerberus/v1/classifier.proto inference/grpc_service.proto inference/model_config.proto
 export GO111MODULE=off GOPATH="$here/gopath:/usr/share/gocode" GOCACHE="${GOCACHE:-$here/gopath/pkg/cache}"
 mkdir -p "$here/bin"
 go build -o "$here/bin/cerberus-classify" cerberus/cmd/cerberus-classify

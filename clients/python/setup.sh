@@ -20,6 +20,7 @@ gen="$here/cerberus_client/gen"
 rm -rf "$gen.tmp" && mkdir -p "$gen.tmp"
 "$py" -m grpc_tools.protoc -I "$protos" -I "$here/proto" \
   --python_out="$gen.tmp" --grpc_python_out="$gen.tmp" \
-  cerberus/v1/classifier.proto inference/grpc_service.proto cerberus_health/health.proto
+  cerberus/v1/classifier.proto inference/grpc_service.proto inference/model_config.proto \
+  cerberus_health/health.proto
 rm -rf "$gen" && mv "$gen.tmp" "$gen"
 echo "python client ready: stubs in $gen"

@@ -13,6 +13,7 @@ import dev.cerberus.server.metrics.MetricsEndpoint;
 import dev.cerberus.server.metrics.MetricsInterceptor;
 import dev.cerberus.server.metrics.ServerMetrics;
 import dev.cerberus.server.oip.OipInferenceService;
+import dev.cerberus.server.oip.OipServiceOptions;
 import dev.cerberus.server.oip.OipSettings;
 import dev.cerberus.server.rest.RestServer;
 import io.grpc.BindableService;
@@ -94,7 +95,7 @@ public final class CerberusServer implements AutoCloseable {
     services.add(new ClassifierService(repository, settings.streamMaxInFlight(), streams));
     services.add(new OipInferenceService(repository, new OipSettings(
         settings.oipStreamMaxInFlightRequests(), OipSettings.defaults().serverVersion()),
-        streams));
+        streams, new OipServiceOptions(settings.repositoryAdmin(), settings.device())));
     return services;
   }
 

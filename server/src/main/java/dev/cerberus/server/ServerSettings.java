@@ -7,6 +7,7 @@ import dev.cerberus.server.inference.AdmissionSettings;
 import dev.cerberus.server.inference.BatcherSettings;
 import dev.cerberus.server.inference.DecodeScheduler;
 import dev.cerberus.server.rest.RestSettings;
+import dev.cerberus.server.inference.RepositoryAdmin;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -68,6 +69,8 @@ import java.util.stream.Collectors;
  *     (cerberus.preprocess.threads, cerberus.decode.*)
  * @param rest the OIP v2 HTTP/REST front-end (cerberus.rest.*; its body limit is
  *     cerberus.max-inbound-message-bytes)
+ * @param repositoryAdmin explicit load/unload through the OIP repository RPCs
+ *     (cerberus.repository.admin, cerberus.repository.unload-timeout-seconds)
  */
 public record ServerSettings(
     String host,
@@ -100,7 +103,8 @@ public record ServerSettings(
     Duration reloadInterval,
     AdmissionSettings admission,
     DecodeScheduler.Settings decode,
-    RestSettings rest) {
+    RestSettings rest,
+    RepositoryAdmin.Settings repositoryAdmin) {
 
   private static final int CORE_COUNT = Runtime.getRuntime().availableProcessors();
   private static final String CORES = String.valueOf(CORE_COUNT);
@@ -241,7 +245,17 @@ public record ServerSettings(
               + " items still queued when it passes are dropped and the answer is 504."),
       new Setting("cerberus.rest.idle-timeout-seconds", "--rest-idle-timeout-seconds", "60",
           "S", "A REST connection that sends nothing for this long while none of its requests"
-              + " is being answered is closed (half-sent requests, forgotten keep-alives)."));
+              + " is being answered is closed (half-sent requests, forgotten keep-alives)."),
+      new Setting("cerberus.repository.admin", "--repository-admin", "true", "true|false",
+          "Allow loading and unloading models at run time through the OIP repository RPCs"
+              + " (RepositoryModelLoad/Unload, bin/cerberus models load|unload); they need the"
+              + " token when cerberus.auth.token is set. false: they answer FAILED_PRECONDITION"
+              + " and models come from the repository folder only (RepositoryIndex stays on)."),
+      new Setting("cerberus.repository.unload-timeout-seconds",
+          "--repository-unload-timeout-seconds", "60", "S",
+          "How long an unload waits for the accepted work of the versions it takes out; what"
+              + " is left then is answered UNAVAILABLE. 60 s, the same bound a version removed from"
+              + " the folder gets to finish its work."));
 
   /** Defaults only. */
   public static ServerSettings defaults() {
@@ -311,7 +325,11 @@ public record ServerSettings(
             r.integer("cerberus.rest.threads", 1, 256),
             r.integer("cerberus.max-inbound-message-bytes", 1024, Integer.MAX_VALUE),
             Duration.ofSeconds(r.integer("cerberus.rest.request-timeout-seconds", 1, 86_400)),
-            Duration.ofSeconds(r.integer("cerberus.rest.idle-timeout-seconds", 1, 86_400))));
+            Duration.ofSeconds(r.integer("cerberus.rest.idle-timeout-seconds", 1, 86_400))),
+        new RepositoryAdmin.Settings(
+            Boolean.parseBoolean(r.choice("cerberus.repository.admin", "true", "false")),
+            Duration.ofSeconds(
+                r.integer("cerberus.repository.unload-timeout-seconds", 0, 86_400))));
     settings.check();
     return settings;
   }
@@ -362,7 +380,8 @@ public record ServerSettings(
         maxBatchSize, maxQueueDelayNanos, queueCapacity, streamMaxInFlight, oipStreamMaxInFlightRequests,
         preprocessThreads, inferenceThreads, intraOpThreads, graphOptimizer,
         mallocMmapThreshold, mallocTrimThreshold, device, warmUpBatchSizes, limits, drainTimeout, tlsCert, tlsKey,
-        tlsClientCa, authToken, metricsPort, metricsAuth, reloadInterval, admission, decode, rest);
+        tlsClientCa, authToken, metricsPort, metricsAuth, reloadInterval, admission, decode, rest,
+        repositoryAdmin);
   }
 
   /** The token /metrics requires, or empty when it is open (no token, or metrics auth none). */

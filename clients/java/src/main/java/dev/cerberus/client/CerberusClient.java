@@ -1,5 +1,11 @@
 package dev.cerberus.client;
 
+import dev.cerberus.proto.oip.GRPCInferenceServiceGrpc;
+import dev.cerberus.proto.oip.ModelRepositoryParameter;
+import dev.cerberus.proto.oip.RepositoryIndexRequest;
+import dev.cerberus.proto.oip.RepositoryIndexResponse;
+import dev.cerberus.proto.oip.RepositoryModelLoadRequest;
+import dev.cerberus.proto.oip.RepositoryModelUnloadRequest;
 import dev.cerberus.proto.v1.ClassifierGrpc;
 import dev.cerberus.proto.v1.ClassifyRequest;
 import dev.cerberus.proto.v1.ClassifyResponse;
@@ -168,6 +174,46 @@ public final class CerberusClient implements AutoCloseable {
         .setVersion(version == null ? "" : version).build();
     return callWithRetry(ClassifierGrpc::newBlockingStub,
         (stub, d) -> stub.withDeadline(d).getModel(request), retryPolicy);
+  }
+
+  // ---- Model repository (OIP v2 / Triton repository RPCs) ----
+
+  /**
+   * Loads a model's version folders, or one version ({@code version} non-empty), from the
+   * server's repository (RepositoryModelLoad). Not retried: the server rescans on each call.
+   */
+  public void loadModel(String model, String version) {
+    RepositoryModelLoadRequest.Builder request =
+        RepositoryModelLoadRequest.newBuilder().setModelName(model);
+    if (version != null && !version.isEmpty()) {
+      request.putParameters("version",
+          ModelRepositoryParameter.newBuilder().setStringParam(version).build());
+    }
+    callWithRetry(GRPCInferenceServiceGrpc::newBlockingStub,
+        (stub, d) -> stub.withDeadline(d).repositoryModelLoad(request.build()), RetryPolicy.none());
+  }
+
+  /**
+   * Unloads a model, or one version: returns once the server has finished the work it had
+   * accepted for it (RepositoryModelUnload). Not retried.
+   */
+  public void unloadModel(String model, String version) {
+    RepositoryModelUnloadRequest.Builder request =
+        RepositoryModelUnloadRequest.newBuilder().setModelName(model);
+    if (version != null && !version.isEmpty()) {
+      request.putParameters("version",
+          ModelRepositoryParameter.newBuilder().setStringParam(version).build());
+    }
+    callWithRetry(GRPCInferenceServiceGrpc::newBlockingStub,
+        (stub, d) -> stub.withDeadline(d).repositoryModelUnload(request.build()),
+        RetryPolicy.none());
+  }
+
+  /** Every version folder of the server's repository with its state (RepositoryIndex). */
+  public RepositoryIndexResponse repositoryIndex() {
+    return callWithRetry(GRPCInferenceServiceGrpc::newBlockingStub,
+        (stub, d) -> stub.withDeadline(d).repositoryIndex(
+            RepositoryIndexRequest.getDefaultInstance()), retryPolicy);
   }
 
   /**

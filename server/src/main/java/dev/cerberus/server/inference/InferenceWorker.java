@@ -113,6 +113,7 @@ final class InferenceWorker implements Runnable {
     cost.record(inputs.size(), forwardNanos);
     observer.onForward(inputs.size(), start - oldestReady, forwardNanos);
     counters.queueDepth.addAndGet(-inputs.size());
+    long answerStart = System.nanoTime();
     int j = 0;
     for (Segment segment : live) {
       PendingCall call = segment.call();
@@ -122,5 +123,22 @@ final class InferenceWorker implements Runnable {
         call.answer(index, new ItemOutcome.Predicted(predictions.get(j++)));
       }
     }
+    recordPhases(live, start, forwardNanos, System.nanoTime() - answerStart, inputs.size());
+  }
+
+  /**
+   * Triton-style request phases: a request counts once (at its first slice), and its time is
+   * that of every forward pass a slice of it was in.
+   */
+  private void recordPhases(List<Segment> live, long start, long forwardNanos, long outputNanos,
+      int size) {
+    PhaseCounters phases = counters.phases;
+    for (Segment segment : live) {
+      int first = segment.from() == 0 ? 1 : 0;
+      phases.queue.add(first, first == 1 ? start - segment.call().readyNanos : 0);
+      phases.computeInfer.add(first, forwardNanos);
+      phases.computeOutput.add(first, outputNanos);
+    }
+    phases.batch(size, forwardNanos, outputNanos);
   }
 }

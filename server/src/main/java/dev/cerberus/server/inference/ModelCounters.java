@@ -24,9 +24,20 @@ final class ModelCounters {
   final AtomicInteger queueDepth = new AtomicInteger();
 
   private final AtomicLongArray batchSizes;
+  /** Where requests spent their time (ModelStatistics, cerberus_inference_phase). */
+  final PhaseCounters phases;
 
   ModelCounters(int maxBatchSize) {
     this.batchSizes = new AtomicLongArray(maxBatchSize + 1);
+    this.phases = new PhaseCounters(maxBatchSize);
+  }
+
+  PhaseStats phaseSnapshot() {
+    long[] sizes = new long[batchSizes.length()];
+    for (int i = 0; i < sizes.length; i++) {
+      sizes[i] = batchSizes.get(i);
+    }
+    return phases.snapshot(sizes);
   }
 
   void recordBatch(int size) {

@@ -92,6 +92,8 @@ public final class ModelRepository implements AutoCloseable {
   private volatile List<LoadFailure> failures = List.of();
   /** Failed bundle folders and what they held when they failed: retried once that changes. */
   private final Map<Path, Rejected> rejected = new java.util.HashMap<>();
+  /** What RepositoryModelUnload took out: the scan skips it until RepositoryModelLoad. */
+  private final UnloadMarks unloaded = new UnloadMarks();
 
   /** A folder that failed to load, with the files it failed with. */
   private record Rejected(LoadFailure failure, FolderFingerprint fingerprint) {}
@@ -119,6 +121,9 @@ public final class ModelRepository implements AutoCloseable {
     for (Path versionDir : scan(options.root())) {
       String name = versionDir.getParent().getFileName().toString();
       String version = versionDir.getFileName().toString();
+      if (unloaded.isUnloaded(name, version)) {
+        continue;
+      }
       ServedModel existing = find(current, name, version);
       if (existing != null) {
         next.computeIfAbsent(name, k -> new TreeMap<>(NEWEST_FIRST)).put(version, existing);
@@ -262,6 +267,56 @@ public final class ModelRepository implements AutoCloseable {
     }
     throw notFound(Status.NOT_FOUND, "model '" + Echo.of(name) + "' has no version '" + Echo.of(version)
         + "'; loaded versions (newest first): " + versionList(versions));
+  }
+
+  /** The repository's root folder. */
+  public Path root() {
+    return options.root();
+  }
+
+  /** Every {@code <name>/<version>/} folder holding a bundle.json, loaded or not. */
+  public List<Path> versionFolders() {
+    return scan(options.root());
+  }
+
+  /** True when RepositoryModelUnload took this version out (until it is loaded again). */
+  public boolean isUnloaded(String name, String version) {
+    return unloaded.isUnloaded(name, version);
+  }
+
+  /**
+   * Takes a model (version null) or one version out of service: the scan skips it from now on
+   * and it is no longer resolved. Returns the versions taken out, which still hold their
+   * accepted work: the caller drains and closes them. Empty when none was loaded.
+   */
+  public synchronized List<ServedModel> unpublish(String name, String version) {
+    List<ServedModel> out = versions(name).stream()
+        .filter(m -> version == null || m.version().equals(version)).toList();
+    if (out.isEmpty()) {
+      return out;
+    }
+    unloaded.unload(name, version);
+    Map<String, List<ServedModel>> next = new LinkedHashMap<>(models);
+    List<ServedModel> left = next.get(name).stream().filter(m -> !out.contains(m)).toList();
+    if (left.isEmpty()) {
+      next.remove(name);
+    } else {
+      next.put(name, left);
+    }
+    models = Map.copyOf(next);
+    return out;
+  }
+
+  /**
+   * Lets a model (version null) or one version be loaded again, then rescans. Returns the
+   * failures of that scan.
+   *
+   * @param onDisk the model's version folders now
+   */
+  public synchronized List<LoadFailure> allowAndReload(String name, String version,
+      List<String> onDisk) {
+    unloaded.load(name, version, onDisk);
+    return reload();
   }
 
   /** Loaded versions of one model, newest first; empty when none. */

@@ -141,6 +141,11 @@ public final class ServedModel implements AutoCloseable {
     return counters.snapshot();
   }
 
+  /** Where this version's requests spent their time (Triton's ModelStatistics). */
+  public PhaseStats phaseStats() {
+    return counters.phaseSnapshot();
+  }
+
   /** False once draining started: new calls get UNAVAILABLE. */
   public boolean isAccepting() {
     return accepting;
@@ -156,6 +161,18 @@ public final class ServedModel implements AutoCloseable {
    * safe on gRPC threads.
    */
   public CompletableFuture<List<ItemOutcome>> classify(List<ModelInput> items, CallContext context) {
+    long start = System.nanoTime();
+    CompletableFuture<List<ItemOutcome>> result = admitAndQueue(items, context);
+    result.whenComplete((outcomes, error) -> {
+      boolean ok = error == null
+          && outcomes.stream().allMatch(o -> o instanceof ItemOutcome.Predicted);
+      (ok ? counters.phases.success : counters.phases.fail).add(1, System.nanoTime() - start);
+    });
+    return result;
+  }
+
+  private CompletableFuture<List<ItemOutcome>> admitAndQueue(
+      List<ModelInput> items, CallContext context) {
     int n = items.size();
     if (n == 0) {
       return refused(Status.INVALID_ARGUMENT.withDescription(
@@ -268,6 +285,7 @@ public final class ServedModel implements AutoCloseable {
 
   /** After the last chunk: hands the items that survived preprocessing to the batcher. */
   private void enqueue(PendingCall call) {
+    counters.phases.computeInput.add(1, System.nanoTime() - call.admittedNanos);
     int count = 0;
     for (int i = 0; i < call.size(); i++) {
       if (call.prepared[i] != null) {

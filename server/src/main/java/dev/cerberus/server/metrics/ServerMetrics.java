@@ -103,12 +103,35 @@ public final class ServerMetrics {
         loaded, VersionStats::droppedLate);
     counter("cerberus_item_errors", "Items that failed alone (bad input, failed forward pass)",
         loaded, VersionStats::itemErrors);
+    registerPhases(loaded);
     GaugeWithCallback.builder()
         .name("cerberus_queue_depth")
         .help("Items admitted and not yet answered")
         .labelNames("model", "version")
         .callback(cb -> loaded.get().forEach(
             m -> cb.call(m.stats().queueDepth(), m.name(), m.version())))
+        .register(registry);
+  }
+
+  /**
+   * Triton's ModelStatistics phases (success, fail, queue, compute_input, compute_infer,
+   * compute_output), read from the same counters the RPC reports.
+   */
+  private void registerPhases(Supplier<List<ServedModel>> loaded) {
+    CounterWithCallback.builder()
+        .name("cerberus_inference_phase")
+        .help("Requests per phase (the counts of the OIP ModelStatistics RPC)")
+        .labelNames("model", "version", "phase")
+        .callback(cb -> loaded.get().forEach(m -> m.phaseStats().named().forEach(
+            p -> cb.call(p.count().count(), m.name(), m.version(), p.phase()))))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("cerberus_inference_phase_seconds")
+        .help("Time spent per phase (the durations of the OIP ModelStatistics RPC)")
+        .unit(Unit.SECONDS)
+        .labelNames("model", "version", "phase")
+        .callback(cb -> loaded.get().forEach(m -> m.phaseStats().named().forEach(
+            p -> cb.call(p.count().nanos() / 1e9, m.name(), m.version(), p.phase()))))
         .register(registry);
   }
 

@@ -11,6 +11,7 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -31,11 +32,13 @@ final class OipInference {
       ServedModel model, ModelInferRequest request, CallContext context) {
     List<ModelInput> items;
     List<String> outputs;
+    Map<String, Integer> topK;
     OipOutputs outputSpec = new OipOutputs(model.name(), model.manifest());
     try {
       OipParameters.check(request);
       items = decoder(model).decode(request);
       outputs = outputSpec.select(request);
+      topK = OipClassification.requested(request, outputSpec);
     } catch (StatusException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -50,7 +53,7 @@ final class OipInference {
                       .setModelName(model.name())
                       .setModelVersion(model.version())
                       .setId(request.getId());
-              outputSpec.encode(outputs, predictions, raw, response);
+              outputSpec.encode(outputs, predictions, raw, topK, response);
               return response.build();
             });
   }

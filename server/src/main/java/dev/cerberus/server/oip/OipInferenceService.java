@@ -1,5 +1,6 @@
 package dev.cerberus.server.oip;
 
+import dev.cerberus.proto.oip.*;
 import dev.cerberus.proto.oip.GRPCInferenceServiceGrpc;
 import dev.cerberus.proto.oip.ModelInferRequest;
 import dev.cerberus.proto.oip.ModelInferResponse;
@@ -35,6 +36,7 @@ public final class OipInferenceService extends GRPCInferenceServiceGrpc.GRPCInfe
   private final ModelRepository repository;
   private final OipSettings settings;
   private final OpenStreams streams;
+  private final OipExtensions extensions;
 
   public OipInferenceService(ModelRepository repository, OipSettings settings) {
     this(repository, settings, new OpenStreams());
@@ -43,9 +45,16 @@ public final class OipInferenceService extends GRPCInferenceServiceGrpc.GRPCInfe
   /** @param streams where open streams register, so that shutdown can drain them */
   public OipInferenceService(ModelRepository repository, OipSettings settings,
       OpenStreams streams) {
+    this(repository, settings, streams, OipServiceOptions.defaults());
+  }
+
+  /** @param options repository admin settings and the device ModelConfig reports */
+  public OipInferenceService(ModelRepository repository, OipSettings settings,
+      OpenStreams streams, OipServiceOptions options) {
     this.repository = repository;
     this.settings = settings;
     this.streams = streams;
+    this.extensions = new OipExtensions(repository, options);
   }
 
   @Override
@@ -130,6 +139,96 @@ public final class OipInferenceService extends GRPCInferenceServiceGrpc.GRPCInfe
   public StreamObserver<ModelInferRequest> modelStreamInfer(
       StreamObserver<ModelStreamInferResponse> out) {
     return new OipStream(repository, out, settings.streamMaxInFlightRequests(), streams);
+  }
+
+  // ---- Triton extensions (OipExtensions); the token interceptor guards them like the rest ----
+
+  @Override
+  public void modelConfig(ModelConfigRequest request, StreamObserver<ModelConfigResponse> out) {
+    OipExtensions.reply(out, () -> extensions.config(request));
+  }
+
+  @Override
+  public void modelStatistics(
+      ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> out) {
+    OipExtensions.reply(out, () -> extensions.statistics(request));
+  }
+
+  @Override
+  public void repositoryIndex(
+      RepositoryIndexRequest request, StreamObserver<RepositoryIndexResponse> out) {
+    OipExtensions.reply(out, () -> OipRepository.index(extensions.admin(), request));
+  }
+
+  @Override
+  public void repositoryModelLoad(
+      RepositoryModelLoadRequest request, StreamObserver<RepositoryModelLoadResponse> out) {
+    OipExtensions.reply(out, () -> {
+      OipRepository.load(extensions.admin(), request);
+      return RepositoryModelLoadResponse.getDefaultInstance();
+    });
+  }
+
+  /** Blocks this call (not the server) until the unloaded versions finished their work. */
+  @Override
+  public void repositoryModelUnload(
+      RepositoryModelUnloadRequest request, StreamObserver<RepositoryModelUnloadResponse> out) {
+    OipExtensions.reply(out, () -> {
+      try {
+        OipRepository.unload(extensions.admin(), request);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw Status.CANCELLED.withDescription("unload interrupted: the server is stopping")
+            .asRuntimeException();
+      }
+      return RepositoryModelUnloadResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void systemSharedMemoryStatus(SystemSharedMemoryStatusRequest request,
+      StreamObserver<SystemSharedMemoryStatusResponse> out) {
+    OipExtensions.unimplemented(out, "SystemSharedMemoryStatus");
+  }
+
+  @Override
+  public void systemSharedMemoryRegister(SystemSharedMemoryRegisterRequest request,
+      StreamObserver<SystemSharedMemoryRegisterResponse> out) {
+    OipExtensions.unimplemented(out, "SystemSharedMemoryRegister");
+  }
+
+  @Override
+  public void systemSharedMemoryUnregister(SystemSharedMemoryUnregisterRequest request,
+      StreamObserver<SystemSharedMemoryUnregisterResponse> out) {
+    OipExtensions.unimplemented(out, "SystemSharedMemoryUnregister");
+  }
+
+  @Override
+  public void cudaSharedMemoryStatus(CudaSharedMemoryStatusRequest request,
+      StreamObserver<CudaSharedMemoryStatusResponse> out) {
+    OipExtensions.unimplemented(out, "CudaSharedMemoryStatus");
+  }
+
+  @Override
+  public void cudaSharedMemoryRegister(CudaSharedMemoryRegisterRequest request,
+      StreamObserver<CudaSharedMemoryRegisterResponse> out) {
+    OipExtensions.unimplemented(out, "CudaSharedMemoryRegister");
+  }
+
+  @Override
+  public void cudaSharedMemoryUnregister(CudaSharedMemoryUnregisterRequest request,
+      StreamObserver<CudaSharedMemoryUnregisterResponse> out) {
+    OipExtensions.unimplemented(out, "CudaSharedMemoryUnregister");
+  }
+
+  @Override
+  public void traceSetting(TraceSettingRequest request, StreamObserver<TraceSettingResponse> out) {
+    OipExtensions.unimplemented(out, "TraceSetting");
+  }
+
+  @Override
+  public void logSettings(LogSettingsRequest request, StreamObserver<LogSettingsResponse> out) {
+    OipExtensions.unimplemented(out, "LogSettings");
   }
 
   /** Unwraps a future's failure into the status it carries (INTERNAL for anything else). */

@@ -25,6 +25,10 @@ final class OipModelMetadata {
     for (long d : input.expectedShape()) in.addShape(d);
     out.addInputs(in);
     out.addAllOutputs(new OipOutputs(modelName, manifest).metadata());
+    // KServe's optional properties: what a client needs to build inputs and read outputs
+    out.putProperties("input_kind", manifest.input().kind());
+    out.putProperties("heads", String.join(",",
+        manifest.heads().stream().map(BundleManifest.HeadSpec::name).toList()));
     return out.build();
   }
 }

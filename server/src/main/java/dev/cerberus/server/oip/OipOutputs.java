@@ -122,6 +122,18 @@ final class OipOutputs {
     return out;
   }
 
+  /** The head whose probabilities output is {@code name}, or null for any other output. */
+  HeadSpec headOf(String name) {
+    Output o = outputs.get(name);
+    return o != null && o.kind() == Kind.PROBABILITIES ? heads.get(o.head()) : null;
+  }
+
+  /** The names of the heads' probabilities outputs. */
+  List<String> headNames() {
+    return outputs.entrySet().stream().filter(e -> e.getValue().kind() == Kind.PROBABILITIES)
+        .map(Map.Entry::getKey).toList();
+  }
+
   /**
    * Fills the selected outputs of {@code response} from the predictions (one per item, in
    * order). {@code raw} puts the data into raw_output_contents instead of typed contents.
@@ -129,10 +141,26 @@ final class OipOutputs {
   void encode(
       List<String> selected, List<ItemPrediction> predictions, boolean raw,
       ModelInferResponse.Builder response) {
+    encode(selected, predictions, raw, Map.of(), response);
+  }
+
+  /**
+   * As above; the outputs in {@code topK} ({@link OipClassification#requested}) come back as
+   * Triton classification strings instead of probabilities.
+   */
+  void encode(
+      List<String> selected, List<ItemPrediction> predictions, boolean raw,
+      Map<String, Integer> topK, ModelInferResponse.Builder response) {
     int n = predictions.size();
     for (String name : selected) {
       InferOutputTensor.Builder tensor = InferOutputTensor.newBuilder().setName(name).addShape(n);
       Output o = outputs.get(name);
+      if (topK.containsKey(name)) {
+        OipClassification.encode(tensor, heads.get(o.head()), o.head(), topK.get(name),
+            predictions, raw, response);
+        response.addOutputs(tensor);
+        continue;
+      }
       switch (o.kind()) {
         case DECISION, REASON, HEAD_REASON -> {
           List<ByteString> decisions = new ArrayList<>(n);

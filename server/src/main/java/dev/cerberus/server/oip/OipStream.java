@@ -61,6 +61,7 @@ final class OipStream implements StreamObserver<ModelInferRequest>, OpenStreams.
     }
     CompletableFuture<ModelInferResponse> result;
     try {
+      FinalResponseFlag.check(request);
       ServedModel model = repository.resolve(request.getModelName(), request.getModelVersion());
       result = OipInference.infer(model, request, context);
     } catch (StatusRuntimeException e) {
@@ -72,15 +73,15 @@ final class OipStream implements StreamObserver<ModelInferRequest>, OpenStreams.
   private void answer(ModelInferRequest request, ModelInferResponse response, Throwable error) {
     ModelStreamInferResponse.Builder msg = ModelStreamInferResponse.newBuilder();
     if (error == null) {
-      msg.setInferResponse(response);
+      msg.setInferResponse(FinalResponseFlag.mark(request, response.toBuilder()));
     } else {
       Status status = OipInferenceService.OipStatus.of(error);
       msg.setErrorMessage(status.getCode() + ": " + status.getDescription())
-          .setInferResponse(
+          .setInferResponse(FinalResponseFlag.mark(request,
               ModelInferResponse.newBuilder()
                   .setModelName(request.getModelName())
                   .setModelVersion(request.getModelVersion())
-                  .setId(request.getId()));
+                  .setId(request.getId())));
     }
     synchronized (this) {
       if (finished) return;

@@ -26,7 +26,10 @@ import picocli.CommandLine.Option;
 /** {@code cerberus models}: ListModels, then GetModel of each model's newest version. */
 @Command(name = "models", mixinStandardHelpOptions = true,
     description = "Lists the served models: versions, heads and labels, input, unknown policy,"
-        + " counters.")
+        + " counters. 'models load|unload NAME [--version V]' and 'models index' manage the"
+        + " server's repository.",
+    subcommands = {ModelsAdminCommands.Load.class, ModelsAdminCommands.Unload.class,
+        ModelsAdminCommands.Index.class})
 final class ModelsCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
