@@ -36,6 +36,10 @@ if [ "${2:-}" = "--strip-unknown" ]; then
 fi
 bin/cerberus merge --output "$repo/merged/1" "${srcs[@]}"
 clients/python/setup.sh >/dev/null
+# build the server and client jars one after the other before using them: two first-use builds
+# at once (serve in the background, health in the loop) race on proto/target
+bin/cerberus serve --help >/dev/null
+bin/cerberus health --help >/dev/null
 port=$(( 20000 + RANDOM % 20000 ))
 mkdir -p build/logs
 log=build/logs/armc-merge-$seed-server.log
