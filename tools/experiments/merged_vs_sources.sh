@@ -2,7 +2,8 @@
 # Arm (e): merge the four single-task bundles of arm (c) for one seed and check, through a real
 # server, that the merged bundle answers exactly as its sources on every test text.
 #   tools/experiments/merged_vs_sources.sh SEED [--strip-unknown]
-# Sources: $BUNDLES/textbench-full-<task>/SEED (BUNDLES default build/bundles; read only). The
+# Sources: $BUNDLES/textbench-full-<task>/SEED (BUNDLES default build/bundles; read only), test
+# texts in $DATA (default examples/data/textbench). The
 # model repository, merged bundle and logs go under this checkout's build/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -54,4 +55,4 @@ done
 args=()
 for t in "${tasks[@]}"; do args+=(--source "$t=full-$t"); done
 /usr/bin/python3 tools/experiments/merged_vs_sources.py --target 127.0.0.1:$port --merged merged \
-  "${args[@]}" --data examples/data/textbench --json build/logs/armc-merge-$seed.json
+  "${args[@]}" --data "${DATA:-examples/data/textbench}" --json build/logs/armc-merge-$seed.json
