@@ -2,8 +2,10 @@
 
 Sends every test text of every task to the merged model and to that task's source model on
 one running server (cerberus.v1 Classify) and prints, per head: test accuracy of both, the
-largest probability difference, and how often the unknown decisions agree (the source's
-top-level decision vs the merged head's own policy, which is what `merge` turns it into).
+largest probability difference, and the unknown decisions: the source's item-level verdict
+and ood_score vs the merged head's own policy (what `merge` turns the source's top-level
+policy into): disagreements, the largest score difference, and how many items each side
+calls unknown (both counts must be equal and, for a useful check, above 0).
 
   python3 tools/experiments/merged_vs_sources.py --target 127.0.0.1:PORT --merged NAME \
       --source event=textbench-full-event ... --data examples/data/textbench [--json OUT]
@@ -50,21 +52,34 @@ def compare(stub, merged, head, source, rows):
     truth = [r["labels"][head] for r in rows]
     m = classify(stub, merged, texts)
     s = classify(stub, source, texts)
-    m_right = s_right = agree_unknown = 0
+    m_right = s_right = 0
     has_policy = False
-    max_diff = 0.0
+    max_diff = max_score_diff = 0.0
+    disagree = merged_unknown = source_unknown = 0
     for t, mp, sp in zip(truth, m, s):
         mh, sh = head_of(mp, head), head_of(sp, head)
         m_right += mh.label == t
         s_right += sh.label == t
         pm, ps = probs(mh), probs(sh)
         max_diff = max(max_diff, max(abs(pm[k] - ps[k]) for k in ps))
-        has_policy = has_policy or mh.HasField("own_unknown")
-        agree_unknown += mh.own_unknown.unknown == sp.unknown
+        if mh.HasField("own_unknown"):
+            has_policy = True
+            mu = mh.own_unknown
+            disagree += mu.unknown != sp.unknown
+            merged_unknown += mu.unknown
+            source_unknown += sp.unknown
+            max_score_diff = max(max_score_diff, abs(mu.ood_score - sp.ood_score))
     n = len(rows)
-    return {"head": head, "items": n, "merged_accuracy": m_right / n,
-            "source_accuracy": s_right / n, "max_probability_diff": max_diff,
-            "unknown_agreement": agree_unknown / n if has_policy else None}
+    out = {"head": head, "items": n, "merged_accuracy": m_right / n,
+           "source_accuracy": s_right / n, "max_probability_diff": max_diff}
+    if has_policy:
+        out.update({"unknown_disagreements": disagree, "unknown_agreement": 1 - disagree / n,
+                    "merged_unknown": merged_unknown, "source_unknown": source_unknown,
+                    "max_ood_score_diff": max_score_diff,
+                    "ood_method": head_of(m[0], head).own_unknown.ood_method})
+    else:
+        out["unknown_agreement"] = None
+    return out
 
 
 def main():
@@ -83,9 +98,14 @@ def main():
             rows = [json.loads(line) for line in f if line.strip()]
         r = compare(stub, a.merged, head, model, rows)
         rows_out.append(r)
+        unknown = "unknown: n/a (no per-head policy)"
+        if r["unknown_agreement"] is not None:
+            unknown = (f"unknown ({r['ood_method']}): {r['unknown_disagreements']} disagreements, "
+                       f"merged {r['merged_unknown']} / source {r['source_unknown']} unknown, "
+                       f"max |d ood_score| {r['max_ood_score_diff']:.2e}")
         print(f"{head:14s} n={r['items']}  merged {r['merged_accuracy']:.4f}  source "
               f"{r['source_accuracy']:.4f}  max |dp| {r['max_probability_diff']:.2e}  "
-              "unknown agreement " + (f"{r['unknown_agreement']:.4f}" if r['unknown_agreement'] is not None else "n/a (no per-head policy)"), flush=True)
+              + unknown, flush=True)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(rows_out, f, indent=1)

@@ -222,7 +222,9 @@ public record BundleManifest(
 
   /**
    * {@code unknown}: the item-level decision. One record serves every method (and each entry
-   * of {@code fusion.scores}); fields a method does not use stay null.
+   * of {@code fusion.scores}); fields a method does not use stay null. {@code features} (a
+   * head's own feature policy only; null = {@link PolicyFeatures.Own}) says which features it
+   * scores.
    */
   public record UnknownPolicy(
       String method,
@@ -238,7 +240,8 @@ public record BundleManifest(
       List<UnknownPolicy> scores,
       Double weight,
       Double mean,
-      Double std) {
+      Double std,
+      PolicyFeatures features) {
     public static final String NONE = "none";
     public static final String MAX_SOFTMAX = "max_softmax";
     public static final String ENERGY = "energy";
@@ -252,6 +255,35 @@ public record BundleManifest(
     public UnknownPolicy {
       method = method == null ? NONE : method;
       scores = scores == null ? null : List.copyOf(scores);
+    }
+
+    /** A policy without {@code features} (the form every writer used before it existed). */
+    public UnknownPolicy(String method, String head, Double threshold, Double calibratedTpr,
+        Double temperature, String gateHead, String means, String precision, String bank,
+        Integer k, List<UnknownPolicy> scores, Double weight, Double mean, Double std) {
+      this(method, head, threshold, calibratedTpr, temperature, gateHead, means, precision, bank,
+          k, scores, weight, mean, std, null);
+    }
+
+    /** This policy scoring {@code f} (null: the default, the head's own features). */
+    public UnknownPolicy withFeatures(PolicyFeatures f) {
+      return new UnknownPolicy(method, head, threshold, calibratedTpr, temperature, gateHead,
+          means, precision, bank, k, scores, weight, mean, std, f);
+    }
+
+    /** {@code features}, default {@link PolicyFeatures.Own}. */
+    @JsonIgnore
+    public PolicyFeatures featuresOrDefault() {
+      return features == null ? PolicyFeatures.OWN : features;
+    }
+
+    /** True when the method reads feature vectors: mahalanobis, knn, or a fusion with one. */
+    @JsonIgnore
+    public boolean readsFeatures() {
+      String m = method.toLowerCase(java.util.Locale.ROOT);
+      if (m.equals(MAHALANOBIS) || m.equals(KNN)) return true;
+      return m.equals(FUSION) && scores != null
+          && scores.stream().anyMatch(UnknownPolicy::readsFeatures);
     }
 
     public static UnknownPolicy none() {
@@ -307,7 +339,7 @@ public record BundleManifest(
       return new UnknownPolicy(method, null, threshold, calibratedTpr, temperature, gateHead,
           means == null ? null : rename.apply(means),
           precision == null ? null : rename.apply(precision),
-          bank == null ? null : rename.apply(bank), k, parts, weight, mean, std);
+          bank == null ? null : rename.apply(bank), k, parts, weight, mean, std, features);
     }
   }
 

@@ -23,7 +23,8 @@ import java.util.Map;
  * heads keep their names and weights, each keeps reading the features it read before (the
  * shared backbone, its source's top or its own top), and each source's top-level unknown
  * policy becomes the own policy of that source's decision head, with its statistics copied
- * under {@code heads/<head>/unknown/}. The bundle is written to a temporary folder next to the
+ * under {@code heads/<head>/unknown/} and its {@code features} naming the top it was fitted on
+ * (its source's shared top) when that is not what the head reads. The bundle is written to a temporary folder next to the
  * output, validated by reading it back, and renamed into place: never a half-written bundle.
  */
 public final class BundleMerger {
@@ -125,48 +126,76 @@ public final class BundleMerger {
       HeadSpec head = m.heads().get(h);
       String at = s.label() + ": heads[" + h + "] (" + head.name() + ")";
       UnknownPolicy own = head.unknown();
+      TopRef reads = own == null ? null : policyTop(s, head, own.featuresOrDefault());
       if (h == decision && carry) {
         if (own != null) {
           throw new BundleException("cannot merge " + at + ": it has its own unknown policy and"
               + " is also the decision head of the top-level one; only one can become its policy");
         }
-        checkFeaturesCarryOver(s, head, top, at);
         own = top;
+        reads = policyTop(s, head, PolicyFeatures.SHARED); // the top-level policy's features
       }
-      String ownTop = s.split() ? topOf(s, head) : null;
+      TopRef headTop = headTop(s, head);
+      String ownTop = s.split() ? topOf(s, headTop) : null;
       List<LayerSpec> layers = writer.writeHead(head.name(), s.bundle().headLayers().get(h));
-      UnknownPolicy policy = own == null ? null : copyPolicy(s, head.name(), own);
+      UnknownPolicy policy = null;
+      if (own != null) {
+        policy = copyPolicy(s, head.name(), own)
+            .withFeatures(s.split() && own.readsFeatures() ? features(s, reads, headTop) : null);
+      }
       out.add(new HeadSpec(head.name(), head.kind(), head.labels(), layers, ownTop, policy));
     }
     return out;
   }
 
+  /** A top file of a source bundle: its manifest path there and its sha256. */
+  private record TopRef(String path, String sha256) {}
+
+  /** The top whose output a source head's layers read: its own top, else the shared one. */
+  private static TopRef headTop(MergeSource s, HeadSpec head) throws IOException {
+    if (!s.split()) return null;
+    return head.top() != null
+        ? new TopRef(head.top(), s.sha256(head.top()))
+        : new TopRef(s.manifest().backbone().split().top(), s.topSha256());
+  }
+
+  /** The top whose output a source policy of {@code head} reads, by its {@code features}. */
+  private static TopRef policyTop(MergeSource s, HeadSpec head, PolicyFeatures f)
+      throws IOException {
+    if (!s.split()) return null;
+    if (f instanceof PolicyFeatures.TopFile t) return new TopRef(t.file(), s.sha256(t.file()));
+    return f instanceof PolicyFeatures.Shared
+        ? new TopRef(s.manifest().backbone().split().top(), s.topSha256())
+        : headTop(s, head);
+  }
+
   /**
-   * A top-level feature policy (mahalanobis, knn) was fitted on the source's shared features;
-   * as the head's own policy it reads the head's features. Refuse when they differ.
+   * {@code features} of a carried feature policy, so that it scores in the merged bundle the
+   * output of the same top file (by sha256) as in its source: absent (own) when that is what
+   * its head reads, {@code shared} when it is the merged bundle's shared top, else a copy of
+   * the file under {@code tops/} (shared with any head that reads the same file).
    */
-  private static void checkFeaturesCarryOver(MergeSource s, HeadSpec head, UnknownPolicy p, String at)
-      throws IOException, BundleException {
-    boolean readsFeatures = !p.files().isEmpty(); // mahalanobis and knn name statistics files
-    if (readsFeatures && head.top() != null && !s.sha256(head.top()).equals(s.topSha256())) {
-      throw new BundleException("cannot merge " + at + ": unknown." + p.method() + " was fitted"
-          + " on the shared top's features, but this decision head reads its own top ("
-          + head.top() + "); as a per-head policy it would score different features");
-    }
+  private PolicyFeatures features(MergeSource s, TopRef reads, TopRef headTop) throws IOException {
+    if (reads.sha256().equals(headTop.sha256())) return null;
+    if (reads.sha256().equals(sources.get(0).topSha256())) return PolicyFeatures.SHARED;
+    return new PolicyFeatures.TopFile(copyTop(s, reads));
   }
 
   /**
    * The head's top in the merged bundle: null (the shared top) when its features come from a
    * top identical to the first source's, else a copy under {@code tops/}.
    */
-  private String topOf(MergeSource s, HeadSpec head) throws IOException {
-    String rel = head.top() != null ? head.top() : s.manifest().backbone().split().top();
-    String sha = head.top() != null ? s.sha256(head.top()) : s.topSha256();
-    if (sha.equals(sources.get(0).topSha256())) return null;
-    String copied = copiedTops.get(sha);
+  private String topOf(MergeSource s, TopRef top) throws IOException {
+    return top.sha256().equals(sources.get(0).topSha256()) ? null : copyTop(s, top);
+  }
+
+  /** {@code tops/<sha256 prefix>.pt}: one copy per distinct file, whoever reads it. */
+  private String copyTop(MergeSource s, TopRef top) throws IOException {
+    String copied = copiedTops.get(top.sha256());
     if (copied == null) {
-      copied = writer.copyFile(s.bundle().resolve(rel), TOPS + sha.substring(0, 16) + ".pt");
-      copiedTops.put(sha, copied);
+      copied = writer.copyFile(s.bundle().resolve(top.path()),
+          TOPS + top.sha256().substring(0, 16) + ".pt");
+      copiedTops.put(top.sha256(), copied);
     }
     return copied;
   }

@@ -1,13 +1,13 @@
 package dev.cerberus.model.bundle;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import dev.cerberus.model.bundle.BundleManifest.BackboneSpec;
 import dev.cerberus.model.bundle.BundleManifest.HeadSpec;
 import dev.cerberus.model.bundle.BundleManifest.ImageSpec;
 import dev.cerberus.model.bundle.BundleManifest.InputSpec;
 import dev.cerberus.model.bundle.BundleManifest.LayerSpec;
 import dev.cerberus.model.bundle.BundleManifest.TextSpec;
-import dev.cerberus.model.bundle.BundleManifest.UnknownPolicy;
 import dev.cerberus.model.heads.Activation;
 import dev.cerberus.model.heads.DenseLayer;
 import java.io.IOException;
@@ -23,7 +23,6 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -59,10 +58,27 @@ public final class BundleReader {
       return BundleJson.mapper().readValue(manifestFile.toFile(), BundleManifest.class);
     } catch (JsonProcessingException e) {
       throw new BundleException(
-          manifestFile + ": not a valid manifest: " + e.getOriginalMessage(), e);
+          manifestFile + ": not a valid manifest: " + jsonPath(e) + e.getOriginalMessage(), e);
     } catch (IOException e) {
       throw new BundleException(manifestFile + ": cannot read: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Where in the manifest a parse error happened, spelled like the other errors
+   * ({@code heads[2].unknown.features: }), or empty when Jackson does not say.
+   */
+  private static String jsonPath(JsonProcessingException e) {
+    if (!(e instanceof JsonMappingException jm) || jm.getPath().isEmpty()) return "";
+    StringBuilder out = new StringBuilder();
+    for (JsonMappingException.Reference r : jm.getPath()) {
+      if (r.getFieldName() != null) {
+        out.append(out.length() == 0 ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        out.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return out.length() == 0 ? "" : out + ": ";
   }
 
   private Bundle read() throws BundleException {
@@ -92,14 +108,7 @@ public final class BundleReader {
     int features = m.backbone().featureSize() * m.flip().widthFactor();
     List<List<DenseLayer>> heads = checkHeads(m, features);
     Map<String, Npy.Array> ood = new LinkedHashMap<>();
-    checkUnknown(m, m.unknown(), "unknown", features, ood, true, null);
-    for (int h = 0; h < m.heads().size(); h++) {
-      HeadSpec head = m.heads().get(h);
-      if (head.hasOwnPolicy()) {
-        String at = "heads[" + h + "] (" + head.name() + ").unknown";
-        checkUnknown(m, head.unknown(), at, features, ood, true, head.name());
-      }
-    }
+    new UnknownCheck(dir.resolve(MANIFEST), m, this::existing, features, ood).checkAll();
     DecisionCheck.check(dir.resolve(MANIFEST), m);
     return new Bundle(dir, m, List.copyOf(heads), Map.copyOf(ood));
   }
@@ -277,101 +286,6 @@ public final class BundleReader {
       all.add(List.copyOf(layers));
     }
     return all;
-  }
-
-  /**
-   * The top-level policy, a head's own policy ({@code owner} = its name), or ({@code topLevel}
-   * false) a fusion part.
-   */
-  private void checkUnknown(
-      BundleManifest m,
-      UnknownPolicy u,
-      String at,
-      int features,
-      Map<String, Npy.Array> arrays,
-      boolean topLevel,
-      String owner)
-      throws BundleException {
-    String method = u.method().toLowerCase(Locale.ROOT);
-    if (!UnknownPolicy.METHODS.contains(method)) {
-      fail(at + ".method", "'" + u.method() + "' is unknown (allowed: "
-          + String.join(", ", UnknownPolicy.METHODS) + ")");
-    }
-    if (topLevel) {
-      if (u.head() != null && m.headIndex(u.head()) < 0) {
-        fail(at + ".head", "names no head ('" + u.head() + "')");
-      }
-      // a head's own policy scores that head: naming another one would be a second meaning
-      if (owner != null && u.head() != null && !u.head().equals(owner)) {
-        fail(at + ".head", "'" + u.head() + "' must be absent or '" + owner
-            + "' (a head's own policy scores that head)");
-      }
-      if (!method.equals(UnknownPolicy.NONE) && u.threshold() == null) {
-        fail(at + ".threshold", "is required for method " + method);
-      }
-    }
-    switch (method) {
-      case UnknownPolicy.ENERGY -> {
-        if (!(u.temperatureOrDefault() > 0)) fail(at + ".temperature", "must be > 0");
-      }
-      case UnknownPolicy.GATE -> {
-        if (u.gateHead() == null) fail(at + ".gate_head", "is required for method gate");
-        int g = m.headIndex(u.gateHead());
-        if (g < 0) fail(at + ".gate_head", "names no head ('" + u.gateHead() + "')");
-        if (!HeadSpec.BINARY.equals(m.heads().get(g).kind())) {
-          fail(at + ".gate_head", "'" + u.gateHead() + "' must be a binary head");
-        }
-      }
-      case UnknownPolicy.MAHALANOBIS -> {
-        Npy.Array means = statistic(u.means(), at + ".means", arrays);
-        Npy.Array precision = statistic(u.precision(), at + ".precision", arrays);
-        if (means.rank() != 2 || means.dim(1) != features || means.dim(0) < 1) {
-          fail(at + ".means", u.means() + " has shape " + means.shapeText() + ", expected [K, "
-              + features + "]");
-        }
-        if (precision.rank() != 2 || precision.dim(0) != features
-            || precision.dim(1) != features) {
-          fail(at + ".precision", u.precision() + " has shape " + precision.shapeText()
-              + ", expected [" + features + ", " + features + "]");
-        }
-      }
-      case UnknownPolicy.KNN -> {
-        Npy.Array bank = statistic(u.bank(), at + ".bank", arrays);
-        if (bank.rank() != 2 || bank.dim(1) != features || bank.dim(0) < 1) {
-          fail(at + ".bank", u.bank() + " has shape " + bank.shapeText() + ", expected [N, "
-              + features + "]");
-        }
-        if (u.kOrDefault() < 1 || u.kOrDefault() > bank.dim(0)) {
-          fail(at + ".k", u.kOrDefault() + " must be in [1, " + bank.dim(0) + "] (bank rows)");
-        }
-      }
-      case UnknownPolicy.FUSION -> {
-        if (!topLevel) fail(at + ".method", "fusion cannot be nested inside fusion");
-        if (u.scores() == null || u.scores().isEmpty()) {
-          fail(at + ".scores", "needs at least one score for method fusion");
-        }
-        for (int i = 0; i < u.scores().size(); i++) {
-          UnknownPolicy s = u.scores().get(i);
-          String sat = at + ".scores[" + i + "]";
-          if (s.weight() == null) fail(sat + ".weight", "is required");
-          if (s.mean() == null) fail(sat + ".mean", "is required");
-          if (s.std() == null || !(s.std() > 0)) fail(sat + ".std", "is required and > 0");
-          checkUnknown(m, s, sat, features, arrays, false, owner);
-        }
-      }
-      default -> {}
-    }
-  }
-
-  private Npy.Array statistic(String rel, String field, Map<String, Npy.Array> arrays)
-      throws BundleException {
-    if (rel == null) fail(field, "is required for this method");
-    Npy.Array a = arrays.get(rel);
-    if (a == null) {
-      a = Npy.read(existing(rel, field));
-      arrays.put(rel, a);
-    }
-    return a;
   }
 
   /** Resolves a manifest path, refusing absolute paths and paths that leave the bundle. */

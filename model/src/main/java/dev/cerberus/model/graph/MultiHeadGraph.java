@@ -45,7 +45,7 @@ public final class MultiHeadGraph implements ServableModel {
   private final InputPreprocessor preprocessor;
   private final BatchTensors tensors;
   private final Backbone backbone;
-  private final List<FusedHeads> sources; // index = feature source, null when no head reads it
+  private final List<FusedHeads> sources; // index = feature source (FeatureSources), null when no head reads it
   private final UnknownPolicies policies;
   private final boolean[] copyFeatures; // per feature source: scored by an unknown policy
   private final int decisionHead;
@@ -57,14 +57,14 @@ public final class MultiHeadGraph implements ServableModel {
       InputPreprocessor preprocessor,
       Backbone backbone,
       List<FusedHeads> sources,
-      int[] sourceOf) {
+      FeatureSources plan) {
     this.bundle = bundle;
     this.manager = manager;
     this.preprocessor = preprocessor;
     this.tensors = new BatchTensors(bundle.manifest().input(), bundle.manifest().flip());
     this.backbone = backbone;
     this.sources = sources;
-    this.policies = new UnknownPolicies(bundle, sourceOf);
+    this.policies = new UnknownPolicies(bundle, plan.policySource());
     this.copyFeatures = new boolean[sources.size()];
     for (int s = 0; s < copyFeatures.length; s++) copyFeatures[s] = policies.needsFeatures(s);
     this.decisionHead = bundle.decisionHeadIndex();
@@ -75,30 +75,16 @@ public final class MultiHeadGraph implements ServableModel {
     Bundle bundle = BundleReader.read(bundleDir);
     BundleManifest m = bundle.manifest();
     Device device = device(options.device());
-    // heads with their own top read from their own feature source (1..n); others from 0.
-    // Heads naming the same top file share its source (a merged bundle's copied source tops),
-    // so that top runs once per batch.
-    List<String> ownTops = new ArrayList<>();
-    int[] sourceOf = new int[m.heads().size()];
-    for (int h = 0; h < m.heads().size(); h++) {
-      HeadSpec head = m.heads().get(h);
-      if (head.top() != null) {
-        String file = bundle.resolve(head.top()).toString();
-        int known = ownTops.indexOf(file);
-        if (known < 0) {
-          ownTops.add(file);
-          known = ownTops.size() - 1;
-        }
-        sourceOf[h] = known + 1;
-      }
-    }
+    // each distinct top file is one feature source, run once per batch (FeatureSources)
+    FeatureSources plan = FeatureSources.plan(bundle);
+    int[] sourceOf = plan.headSource();
     InputPreprocessor pre = InputPreprocessor.forSpec(m.input(), bundle.dir());
     Backbone backbone = null;
     NDManager manager = NDManager.newBaseManager(device, "PyTorch");
     try {
-      backbone = Backbone.load(bundle.dir(), m.input(), m.backbone(), m.flip(), ownTops, device);
+      backbone = Backbone.load(bundle.dir(), m.input(), m.backbone(), m.flip(), plan.ownTops(), device);
       List<FusedHeads> sources = new ArrayList<>();
-      for (int s = 0; s < 1 + ownTops.size(); s++) {
+      for (int s = 0; s < plan.count(); s++) {
         List<Integer> idx = new ArrayList<>();
         List<List<DenseLayer>> layers = new ArrayList<>();
         for (int h = 0; h < sourceOf.length; h++) {
@@ -112,7 +98,7 @@ public final class MultiHeadGraph implements ServableModel {
                 ? null
                 : new FusedHeads(manager, idx.stream().mapToInt(i -> i).toArray(), layers));
       }
-      MultiHeadGraph graph = new MultiHeadGraph(bundle, manager, pre, backbone, sources, sourceOf);
+      MultiHeadGraph graph = new MultiHeadGraph(bundle, manager, pre, backbone, sources, plan);
       graph.checkFeatureSizeAndWarmUp(options.warmUpBatchSizes());
       return graph;
     } catch (BundleException | RuntimeException e) {

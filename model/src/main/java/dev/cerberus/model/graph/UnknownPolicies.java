@@ -18,8 +18,9 @@ import java.util.List;
 
 /**
  * The unknown decisions of a bundle: the gate step, the top-level policy and every head's own
- * policy, each scored on the features of its feature source (a head with its own top reads
- * {@code top_own(trunk(x))}; the top-level policy reads the shared features), ordered by the
+ * policy, each scored on the features of its feature source (a head's policy reads its head's
+ * features unless its {@code features} says {@code shared} or names a top file; the top-level
+ * policy reads the shared features), ordered by the
  * bundle's decision order ({@link DecisionCascade}): without a declared order, unknown when
  * the top-level policy rejects the item, or when heads have their own policies and none of
  * them accepts it.
@@ -66,15 +67,18 @@ final class UnknownPolicies {
   private final float gateThreshold;
   private final DecisionCascade cascade;
 
-  /** @param sourceOf per head, the feature source it reads (0 = shared) */
-  UnknownPolicies(Bundle bundle, int[] sourceOf) {
+  /**
+   * @param policySource per head, the feature source its own policy reads (0 = shared; a
+   *     policy's {@code features} decides: {@link FeatureSources})
+   */
+  UnknownPolicies(Bundle bundle, int[] policySource) {
     BundleManifest m = bundle.manifest();
     this.top = Compiled.of(OodScorers.fromBundle(bundle), m.unknown(), 0);
     this.heads = new Compiled[m.heads().size()];
     for (int h = 0; h < heads.length; h++) {
       HeadSpec head = m.heads().get(h);
       if (head.hasOwnPolicy()) {
-        heads[h] = Compiled.of(OodScorers.forHead(bundle, h), head.unknown(), sourceOf[h]);
+        heads[h] = Compiled.of(OodScorers.forHead(bundle, h), head.unknown(), policySource[h]);
       }
     }
     GateSpec gate = m.decision().gate();

@@ -99,11 +99,6 @@ public final class OodScorers {
 
   /** True when the policy needs the feature vectors (so the graph copies them out). */
   public static boolean needsFeatures(UnknownPolicy p) {
-    String method = p.method().toLowerCase(Locale.ROOT);
-    if (method.equals(UnknownPolicy.MAHALANOBIS) || method.equals(UnknownPolicy.KNN)) return true;
-    if (method.equals(UnknownPolicy.FUSION)) {
-      for (UnknownPolicy s : p.scores()) if (needsFeatures(s)) return true;
-    }
-    return false;
+    return p.readsFeatures();
   }
 }

@@ -147,16 +147,19 @@ class BundleMergerRefusalTest {
   @Test
   void aFailureHalfwayLeavesNoOutputAndNoTemporaryFolder() throws Exception {
     Path a = splitSource("a", "x");
-    // a decision head with its own top whose knn policy was fitted on the shared top's features
+    // a decision head with its own policy that is also the top-level policy's decision head:
+    // both cannot become its one policy (found while the heads are written)
     Path split = tmp.resolve("fixture-a/split");
     SourceBundles b = SourceBundles.at(tmp.resolve("b"), 2);
-    Path bad = b.split(split, split.resolve("top.pt"),
+    Path bad = edit(b.split(split, split.resolve("top.pt"),
         List.of(binary("own").withOwnTop(split.resolve("heads/tuned/top.pt"))),
-        SourceBundles.knn(b.bank("ood/bank.npy", 4, 8), 2)).dir();
+        SourceBundles.knn(b.bank("ood/bank.npy", 4, 8), 2)).dir(),
+        r -> ((ObjectNode) r.get("heads").get(0)).putObject("unknown")
+            .put("method", "max_softmax").put("threshold", 0.5));
     Path out = tmp.resolve("repo/m/1");
     assertThatThrownBy(() -> BundleMerger.merge(List.of(a, bad), out, OPTIONS))
         .hasMessageContaining(bad.toString()).hasMessageContaining("heads[0] (own)")
-        .hasMessageContaining("reads its own top");
+        .hasMessageContaining("only one can become its policy");
     assertThat(out).doesNotExist();
     try (var names = Files.list(out.getParent())) {
       assertThat(names).isEmpty();

@@ -145,6 +145,73 @@ class BundleMergerTest {
     }
   }
 
+  /**
+   * The user's case: every source's decision head has its own top, and its top-level feature
+   * policy (knn, mahalanobis, a fusion with knn) was fitted on its source's shared top. The
+   * merged policies name those features: {@code shared} when the source's shared top is the
+   * merged one, the copied file when it is not, so every verdict and score is reproduced.
+   */
+  @Test
+  void ownTopSourcesKeepTheirTopLevelFeaturePoliciesOnTheirSharedFeatures() throws Exception {
+    Path split = FixtureBundles.copyTo(FixtureBundles.SPLIT, tmp.resolve("fixture"));
+    Path top = split.resolve("top.pt");
+    Path tuned = split.resolve("heads/tuned/top.pt");
+    SourceBundles e = SourceBundles.at(tmp.resolve("e"), 7);
+    Bundle be = e.split(split, top, List.of(binary("e-vs-x").withOwnTop(tuned)),
+        SourceBundles.knn(e.bank("ood/bank.npy", 6, 8), 3));
+    // f's shared top is the tuned file and its head's own top is the merged shared top
+    SourceBundles f = SourceBundles.at(tmp.resolve("f"), 8);
+    float[] eye = new float[64];
+    for (int i = 0; i < 8; i++) eye[i * 9] = 0.5f;
+    Bundle bf = f.split(split, tuned, List.of(multiclass("f-kind", 3).withOwnTop(top)),
+        SourceBundles.mahalanobis(null, f.array("ood/means.npy", new int[] {3, 8}, f.gaussian(24, 1)),
+            f.array("ood/precision.npy", new int[] {8, 8}, eye)));
+    SourceBundles g = SourceBundles.at(tmp.resolve("g"), 9);
+    Bundle bg = g.split(split, top,
+        List.of(binary("g-side").withOwnTop(tuned), binary("g-main").withOwnTop(tuned).withHidden(4)),
+        SourceBundles.fusion("g-main", SourceBundles.part("energy", null, 0.5, 0.0, 2.0),
+            SourceBundles.part("knn", g.bank("ood/bank.npy", 5, 8), 1.0, 0.1, 0.5)));
+    List<PreparedInput> in = inputs();
+    List<MultiHeadGraph> sources = new ArrayList<>();
+    try {
+      for (Bundle s : List.of(be, bf, bg)) sources.add(calibrated(s, in));
+      Bundle merged = BundleMerger.merge(List.of(be.dir(), bf.dir(), bg.dir()),
+          tmp.resolve("out"), new BundleMerger.Options("own-tops", "1", false));
+      BundleManifest m = merged.manifest();
+      String copy = m.heads().get(0).top();
+      assertThat(copy).startsWith("tops/");
+      assertThat(m.heads()).extracting(HeadSpec::top).containsExactly(copy, null, copy, copy);
+      assertThat(m.heads()).extracting(h -> h.unknown() == null ? null : h.unknown().features())
+          .containsExactly(PolicyFeatures.SHARED, new PolicyFeatures.TopFile(copy), null,
+              PolicyFeatures.SHARED);
+      assertThat(m.heads().get(3).unknown().scores()).extracting(p -> p.features()).containsOnlyNulls();
+      try (var tops = Files.list(merged.dir().resolve("tops"))) {
+        assertThat(tops).hasSize(1); // the tuned file, read by three heads and one policy
+      }
+      try (MultiHeadGraph graph = MultiHeadGraph.load(merged.dir(), CPU)) {
+        assertEquivalent(sources, graph, in);
+      }
+      // the same policies reading the heads' own features would give other scores: the test
+      // above could fail
+      Path own = tmp.resolve("own");
+      BundleMerger.merge(List.of(be.dir(), bf.dir(), bg.dir()), own,
+          new BundleMerger.Options("own-tops", "1", false));
+      BundleManifest om = BundleReader.read(own).manifest();
+      List<HeadSpec> heads = new ArrayList<>();
+      for (HeadSpec h : om.heads()) {
+        heads.add(h.unknown() == null ? h : h.withUnknown(h.unknown().withFeatures(null)));
+      }
+      BundleWriter.create(own).finish(new BundleManifest(1, om.name(), om.version(), null,
+          om.input(), om.backbone(), false, heads, om.unknown(), null, null));
+      try (MultiHeadGraph graph = MultiHeadGraph.load(own, CPU)) {
+        float got = graph.forward(in).get(0).heads().get(0).ownUnknown().oodScore();
+        assertThat(got).isNotCloseTo(sources.get(0).forward(in).get(0).oodScore(), within(1e-3f));
+      }
+    } finally {
+      sources.forEach(MultiHeadGraph::close);
+    }
+  }
+
   @Test
   void wholeBackboneSourcesMergeAndAGateKeepsReadingItsHead() throws Exception {
     Path image = FixtureBundles.copyTo(FixtureBundles.IMAGE, tmp.resolve("fixture"));

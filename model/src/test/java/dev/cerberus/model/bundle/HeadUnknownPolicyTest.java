@@ -73,6 +73,53 @@ class HeadUnknownPolicyTest {
   }
 
   @Test
+  void featuresNameWhatAFeaturePolicyScoresAndAreCheckedWithTheHeadAndField() throws Exception {
+    Bundle b = BundleReader.read(flip(p -> p.put("method", "knn").put("threshold", 0.25)
+        .put("bank", "ood/bank.npy").put("k", 2).put("features", "shared")));
+    assertThat(b.manifest().heads().get(1).unknown().features()).isEqualTo(PolicyFeatures.SHARED);
+    BundleJson.mapper().writeValue(b.dir().resolve("bundle.json").toFile(), b.manifest());
+    assertThat(Files.readString(b.dir().resolve("bundle.json"))).contains("\"features\" : \"shared\"");
+    assertThat(BundleReader.read(b.dir()).manifest().heads().get(1).unknown().featuresOrDefault())
+        .isEqualTo(PolicyFeatures.SHARED);
+    Files.walk(b.dir()).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+
+    String at = "heads[1] (has-stripe).unknown.features";
+    assertRejected(p -> p.put("method", "knn").put("threshold", 1).put("bank", "ood/bank.npy")
+        .put("k", 2).put("features", "theirs"), "heads[1].unknown.features", "'theirs' is unknown",
+        "allowed: \"own\", \"shared\" or {\"top\": FILE}");
+    assertRejected(p -> p.put("method", "knn").put("threshold", 1).put("bank", "ood/bank.npy")
+        .put("k", 2).putObject("features").put("top", "backbone.pt"), at,
+        "a top file needs a split backbone");
+    assertRejected(p -> p.put("method", "energy").put("threshold", 1).put("features", "shared"),
+        at, "method energy reads no features");
+    assertRejected(p -> p.put("method", "fusion").put("threshold", 1).putArray("scores")
+        .addObject().put("method", "knn").put("bank", "ood/bank.npy").put("k", 2).put("weight", 1)
+        .put("mean", 0).put("std", 1).put("features", "shared"),
+        "heads[1] (has-stripe).unknown.scores[0].features", "not on a fusion member");
+  }
+
+  @Test
+  void aTopFileMustExistAndTheTopLevelPolicyNamesNoFeatures() throws Exception {
+    Path dir = FixtureBundles.copyTo(FixtureBundles.SPLIT, tmp);
+    Path manifest = dir.resolve("bundle.json");
+    ObjectNode root = (ObjectNode) JSON.readTree(manifest.toFile());
+    ((ObjectNode) root.get("heads").get(1)).putObject("unknown").put("method", "knn")
+        .put("threshold", 1).put("bank", "heads/shared/0.weight.npy").put("k", 1)
+        .putObject("features").put("top", "tops/missing.pt");
+    JSON.writeValue(manifest.toFile(), root);
+    assertThatThrownBy(() -> BundleReader.read(dir)).hasMessageContaining(
+        "heads[1] (tuned).unknown.features.top: file 'tops/missing.pt' does not exist");
+    ((ObjectNode) root.get("heads").get(1).get("unknown").get("features")).put("top", "top.pt");
+    JSON.writeValue(manifest.toFile(), root);
+    assertThat(BundleReader.read(dir).manifest().heads().get(1).unknown().features())
+        .isEqualTo(new PolicyFeatures.TopFile("top.pt"));
+    ((ObjectNode) root.get("unknown")).put("features", "shared");
+    JSON.writeValue(manifest.toFile(), root);
+    assertThatThrownBy(() -> BundleReader.read(dir)).hasMessageContaining(
+        "unknown.features: only a head's own policy names its features").hasMessageNotContaining("\n");
+  }
+
+  @Test
   void theWriterRoundTripsAHeadPolicy() throws Exception {
     Bundle b = BundleReader.read(flip(p -> p.put("method", "max_softmax").put("threshold", 0.4)));
     BundleManifest m = b.manifest();

@@ -136,6 +136,18 @@ final class SourceBundles {
     return new UnknownPolicy("mahalanobis", head, 0.0, null, null, null, means, precision, null, null, null, null, null, null);
   }
 
+  /** A fusion over {@code parts} ({@link #part}), deciding for {@code head}. */
+  static UnknownPolicy fusion(String head, UnknownPolicy... parts) {
+    return new UnknownPolicy("fusion", head, 0.0, null, null, null, null, null, null, null,
+        List.of(parts), null, null, null);
+  }
+
+  /** A fusion member: {@code method} (a knn member reads {@code bank}, k 2). */
+  static UnknownPolicy part(String method, String bank, double weight, double mean, double std) {
+    return new UnknownPolicy(method, null, null, null, null, null, null, null, bank,
+        bank == null ? null : 2, null, weight, mean, std);
+  }
+
   static UnknownPolicy gate(String head, String gateHead) {
     return new UnknownPolicy("gate", head, 0.0, null, null, gateHead, null, null, null, null, null, null, null, null);
   }
