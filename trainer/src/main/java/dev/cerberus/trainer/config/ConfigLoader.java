@@ -284,6 +284,7 @@ public final class ConfigLoader {
     }
     PerHeadUnknownCheck.check(errors, c, wantsGate && c.gate() == null);
     FlipCheck.check(errors, c);
+    SelectionCheck.check(errors, c);
     DecisionOrderCheck.check(errors, c);
     if (c.gate() != null && c.gate().hidden().stream().anyMatch(s -> s < 1)) {
       errors.add("gate.hidden: layer sizes must be >= 1, got " + c.gate().hidden());

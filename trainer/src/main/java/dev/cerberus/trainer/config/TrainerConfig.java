@@ -380,12 +380,16 @@ public record TrainerConfig(
    *     join the held-out outliers as what the rule chooses on; 0 (default) = outliers only
    * @param autoTies with {@code serve: auto}: among candidates equal in FPR and AUROC, the
    *     simpler ({@code simpler}, default) or the larger fusion ({@code ensemble})
+   * @param selection with {@code serve: auto}: what the rule chooses on, {@code holdout}
+   *     (trainer.ood.ServedChoice) or {@code loco} (trainer.ood.LocoChoice); default holdout
+   * @param loco settings of {@code selection: loco} ({@link LocoSpec})
    */
   public record OodSpec(
       List<String> methods, String serve, String head, Double targetTpr, Integer knnK,
       Integer knnBankSize, Double mahalanobisShrinkage, List<String> fusion, Double temperature,
       Boolean perHead, TopLevel topLevel, Double holdoutFraction, Integer autoMixup,
-      dev.cerberus.trainer.ood.ServedChoice.Ties autoTies) {
+      dev.cerberus.trainer.ood.ServedChoice.Ties autoTies,
+      dev.cerberus.trainer.ood.Selection selection, LocoSpec loco) {
     /** Default {@code ood.holdout_fraction}: the share held out before the setting existed. */
     public static final double DEFAULT_HOLDOUT_FRACTION = 0.1;
 
@@ -393,6 +397,8 @@ public record TrainerConfig(
       holdoutFraction = holdoutFraction == null ? DEFAULT_HOLDOUT_FRACTION : holdoutFraction;
       autoMixup = autoMixup == null ? 0 : autoMixup;
       autoTies = autoTies == null ? dev.cerberus.trainer.ood.ServedChoice.Ties.SIMPLER : autoTies;
+      selection = selection == null ? dev.cerberus.trainer.ood.Selection.HOLDOUT : selection;
+      loco = loco == null ? LocoSpec.defaults() : loco;
       perHead = perHead != null && perHead;
       topLevel = topLevel == null ? TopLevel.SERVED : topLevel;
       methods = methods == null ? List.of("max_softmax", "energy", "mahalanobis", "knn")
@@ -408,7 +414,7 @@ public record TrainerConfig(
 
     static OodSpec defaults() {
       return new OodSpec(null, null, null, null, null, null, null, null, null, null, null, null,
-          null, null);
+          null, null, null, null);
     }
   }
 

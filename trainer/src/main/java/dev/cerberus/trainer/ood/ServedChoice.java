@@ -77,11 +77,19 @@ public final class ServedChoice {
    *
    * @param heldOutOutliers held-out outlier items it was chosen on
    * @param knownValidation known-class validation items it was chosen on
+   * @param rule the rule as metrics.json and report.html state it ({@link #RULE} or
+   *     {@link LocoChoice#RULE}, by {@code ood.selection})
    */
   public record Choice(List<Candidate> candidates, Candidate chosen, int heldOutOutliers,
-      int knownValidation, double targetTpr) {
+      int knownValidation, double targetTpr, String rule) {
     public Choice {
       candidates = List.copyOf(candidates);
+    }
+
+    /** A choice by the held-out-outliers rule ({@link #RULE}). */
+    public Choice(List<Candidate> candidates, Candidate chosen, int heldOutOutliers,
+        int knownValidation, double targetTpr) {
+      this(candidates, chosen, heldOutOutliers, knownValidation, targetTpr, RULE);
     }
   }
 

@@ -118,7 +118,7 @@ public final class MetricsJson {
   /** ood.serve: auto: the rule, what it saw, every candidate's validation numbers, the choice. */
   private static Map<String, Object> choice(ServedChoice.Choice c) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("rule", ServedChoice.RULE);
+    m.put("rule", c.rule());
     m.put("chosen", c.chosen().name());
     m.put("members", c.chosen().members());
     m.put("held_out_outliers", c.heldOutOutliers());

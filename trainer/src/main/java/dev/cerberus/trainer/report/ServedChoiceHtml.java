@@ -14,7 +14,7 @@ final class ServedChoiceHtml {
       return "";
     }
     StringBuilder h = new StringBuilder("<h3>Served decision chosen by rule (ood.serve: auto)</h3>")
-        .append("<p>").append(ReportHtml.esc(ServedChoice.RULE)).append(". Chosen on ")
+        .append("<p>").append(ReportHtml.esc(c.rule())).append(". Chosen on ")
         .append(c.knownValidation()).append(" known validation items and ")
         .append(c.heldOutOutliers()).append(" held-out training outliers at target TPR ")
         .append(String.format(Locale.ROOT, "%.2f", c.targetTpr()))

@@ -3,6 +3,7 @@ package dev.cerberus.trainer.stage;
 import dev.cerberus.trainer.config.TrainerConfig;
 import dev.cerberus.trainer.ood.FittedScore;
 import dev.cerberus.trainer.ood.OodFitter;
+import dev.cerberus.trainer.ood.Selection;
 import dev.cerberus.trainer.ood.ServedChoice;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -68,7 +69,9 @@ public final class OodStage {
     }
     ServedChoice.Choice choice = null;
     if (ServedChoice.AUTO.equals(c.ood().serve())) {
-      choice = ServedChoiceStage.choose(plan, heads, rows, fitted, scores, log);
+      choice = c.ood().selection() == Selection.LOCO
+          ? LocoChoiceStage.choose(plan, rows, fitted, scores, log)
+          : ServedChoiceStage.choose(plan, heads, rows, fitted, scores, log);
     }
     return new OodScores(fitted, scores, choice);
   }
