@@ -55,13 +55,13 @@ for t in "${targets[@]}"; do
   rc=$?
   set -e
   # libFuzzer's last words: "Done 12345 runs in 60 second(s)"; a finding: "Test unit written to ..."
-  runs=$(grep -a -o 'Done [0-9]* runs in [0-9]* second' "$log" | tail -1 | awk '{print $2 " " $5}')
+  runs=$(grep -a -o 'Done [0-9]* runs in [0-9]* second' "$log" | tail -1 | awk '{print $2 " " $5}' || true)
   execs="${runs%% *}"
   secs="${runs##* }"
-  finding=$(grep -a -o 'Test unit written to [^ ]*' "$log" | tail -1 | sed 's/Test unit written to //; s|.*/src/test/resources/|…/|')
-  cov=$(grep -a -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
+  finding=$(grep -a -o 'Test unit written to [^ ]*' "$log" | tail -1 | sed 's/Test unit written to //; s|.*/src/test/resources/|…/|' || true)
+  cov=$(grep -a -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1 || true)
   if [ -n "$finding" ]; then
-    reason=$(grep -a -m1 -E 'FuzzTestFindingException|== Java Exception' "$log" | cut -c1-160)
+    reason=$(grep -a -m1 -E 'FuzzTestFindingException|== Java Exception' "$log" | cut -c1-160 || true)
     summary+=("| $test | ${secs:-?} | ${execs:-?} | ${cov:-} | 1: $finding ($reason) |")
     status=1
   elif [ -z "$runs" ] || [ $rc -ne 0 ]; then
