@@ -59,7 +59,7 @@ public final class BundleReader {
       return BundleJson.mapper().readValue(manifestFile.toFile(), BundleManifest.class);
     } catch (JsonProcessingException e) {
       throw new BundleException(
-          manifestFile + ": not a valid manifest: " + e.getOriginalMessage(), e);
+          manifestFile + ": not a valid manifest: " + ManifestErrors.describe(e), e);
     } catch (IOException e) {
       throw new BundleException(manifestFile + ": cannot read: " + e.getMessage(), e);
     }
