@@ -14,13 +14,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code cerberus bench run|sweep|offline|full|text-tops|deadline|device-check} (also {@code cerberus bench --full}). Every
+ * {@code cerberus bench run|sweep|offline|full|text-tops|deadline|device-check|soak} (also {@code cerberus bench --full}). Every
  * network call goes to 127.0.0.1; every run is bounded by a duration and/or a request count.
  */
 @Command(name = "cerberus bench", mixinStandardHelpOptions = true,
     description = "Benchmark harness: drives the real server over loopback and reports throughput, "
         + "latency percentiles, server queue time, batch sizes, CPU and RSS.",
-    subcommands = {BenchMain.Run.class, BenchMain.Sweep.class, BenchMain.Offline.class, AbRun.class, FullRun.class, TextTopsRun.class, DeadlineRun.class, DeviceCheck.class})
+    subcommands = {BenchMain.Run.class, BenchMain.Sweep.class, BenchMain.Offline.class, AbRun.class, FullRun.class, TextTopsRun.class, DeadlineRun.class, DeviceCheck.class, SoakRun.class})
 public final class BenchMain implements Callable<Integer> {
 
   @Option(names = "--full", description = "Run every side-by-side scenario (same as: bench full).")

@@ -58,27 +58,10 @@ public final class BundleReader {
       return BundleJson.mapper().readValue(manifestFile.toFile(), BundleManifest.class);
     } catch (JsonProcessingException e) {
       throw new BundleException(
-          manifestFile + ": not a valid manifest: " + jsonPath(e) + e.getOriginalMessage(), e);
+          manifestFile + ": not a valid manifest: " + ManifestErrors.describe(e), e);
     } catch (IOException e) {
       throw new BundleException(manifestFile + ": cannot read: " + e.getMessage(), e);
     }
-  }
-
-  /**
-   * Where in the manifest a parse error happened, spelled like the other errors
-   * ({@code heads[2].unknown.features: }), or empty when Jackson does not say.
-   */
-  private static String jsonPath(JsonProcessingException e) {
-    if (!(e instanceof JsonMappingException jm) || jm.getPath().isEmpty()) return "";
-    StringBuilder out = new StringBuilder();
-    for (JsonMappingException.Reference r : jm.getPath()) {
-      if (r.getFieldName() != null) {
-        out.append(out.length() == 0 ? "" : ".").append(r.getFieldName());
-      } else if (r.getIndex() >= 0) {
-        out.append('[').append(r.getIndex()).append(']');
-      }
-    }
-    return out.length() == 0 ? "" : out + ": ";
   }
 
   private Bundle read() throws BundleException {

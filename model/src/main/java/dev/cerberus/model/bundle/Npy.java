@@ -96,7 +96,7 @@ public final class Npy {
     String descr = group(DESCR, header, name, "descr");
     if (!descr.equals("<f4")) {
       throw new BundleException(
-          name + ": dtype '" + descr + "' is not supported (allowed: '<f4', little-endian float32)");
+          name + ": dtype '" + shown(descr) + "' is not supported (allowed: '<f4', little-endian float32)");
     }
     if (group(FORTRAN, header, name, "fortran_order").equals("True")) {
       throw new BundleException(name + ": fortran_order arrays are not supported (use C order)");
@@ -121,6 +121,19 @@ public final class Npy {
     return new Array(shape, data);
   }
 
+  /**
+   * Header text as it may appear in a message: the header comes from the file, and a newline
+   * or other control character in it would split or forge a log line (found by NpyFuzzTest).
+   */
+  private static String shown(String headerText) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < headerText.length() && out.length() < 64; i++) {
+      char c = headerText.charAt(i);
+      out.append(Character.isISOControl(c) ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+    }
+    return headerText.length() > 64 ? out + "..." : out.toString();
+  }
+
   private static String group(Pattern p, String header, String name, String key)
       throws BundleException {
     Matcher m = p.matcher(header);
@@ -138,7 +151,7 @@ public final class Npy {
       try {
         shape[n++] = Integer.parseInt(t.endsWith("L") ? t.substring(0, t.length() - 1) : t);
       } catch (NumberFormatException e) {
-        throw new BundleException(name + ": bad .npy shape (" + text + ")");
+        throw new BundleException(name + ": bad .npy shape (" + shown(text) + ")");
       }
       if (shape[n - 1] < 0) throw new BundleException(name + ": negative .npy dimension");
     }
