@@ -69,7 +69,8 @@ class CerberusClient:
     def list_models(self, timeout: Optional[float] = None) -> List[dict]:
         resp = self._call(self._stub.ListModels, pb.ListModelsRequest(), timeout)
         return [{"name": m.name, "versions": list(m.versions), "input_kind": m.input_kind,
-                 "heads": list(m.heads)} for m in resp.models]
+                 "heads": list(m.heads), "unknown_policy_heads": list(m.unknown_policy_heads)}
+                for m in resp.models]
 
     def classify(self, model: str, items: Sequence[Item], version: str = "",
                  heads: Sequence[str] = (), timeout: Optional[float] = None) -> List[Result]:
