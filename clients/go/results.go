@@ -35,20 +35,15 @@ func (it Item) wire() *cerberusv1.Item {
 	return w
 }
 
-// OwnUnknown is the verdict of a head's own unknown policy.
-type OwnUnknown struct {
-	Unknown   bool    `json:"unknown"`
-	OODScore  float32 `json:"ood_score"`
-	OODMethod string  `json:"ood_method"`
-	Threshold float32 `json:"threshold"`
-}
-
-// HeadResult is one head's answer. OwnUnknown and Reason are set only for heads with their own
-// unknown policy.
+// HeadResult is one head's answer. Unknown, OODScore, Threshold (its own unknown policy's
+// verdict) and Reason are set only for heads with their own unknown policy; the JSON is the
+// shape the Java CLI writes (clients/java/README.md).
 type HeadResult struct {
 	Label         string             `json:"label"`
 	Probabilities map[string]float32 `json:"probabilities"`
-	OwnUnknown    *OwnUnknown        `json:"own_unknown,omitempty"`
+	Unknown       *bool              `json:"unknown,omitempty"`
+	OODScore      *float32           `json:"ood_score,omitempty"`
+	Threshold     *float32           `json:"threshold,omitempty"`
 	Reason        string             `json:"reason,omitempty"` // gate | threshold | class
 }
 
@@ -83,6 +78,7 @@ func toResult(r *cerberusv1.ItemResult) Result {
 	}
 	p := r.GetPrediction()
 	heads := map[string]HeadResult{}
+	perHead := false
 	for _, h := range p.Heads {
 		probs := map[string]float32{}
 		for _, lp := range h.Probabilities {
@@ -90,14 +86,18 @@ func toResult(r *cerberusv1.ItemResult) Result {
 		}
 		hr := HeadResult{Label: h.Label, Probabilities: probs, Reason: reasonName(h.Reason)}
 		if u := h.OwnUnknown; u != nil {
-			hr.OwnUnknown = &OwnUnknown{Unknown: u.Unknown, OODScore: u.OodScore, OODMethod: u.OodMethod, Threshold: u.Threshold}
+			unknown, score, threshold := u.Unknown, u.OodScore, u.Threshold
+			hr.Unknown, hr.OODScore, hr.Threshold = &unknown, &score, &threshold
+			perHead = true
 		}
 		heads[h.Head] = hr
 	}
 	decision, unknown, ood := p.Decision, p.Unknown, p.OodScore
-	// Unknown is always written, also when false; accepted_heads always, also when empty.
-	out := Result{ID: r.Id, Decision: &decision, Unknown: &unknown, OODScore: &ood, Heads: heads,
-		AcceptedHeads: append([]string{}, p.AcceptedHeads...)}
+	// Unknown is always written, also when false.
+	out := Result{ID: r.Id, Decision: &decision, Unknown: &unknown, OODScore: &ood, Heads: heads}
+	if perHead {
+		out.AcceptedHeads = append([]string{}, p.AcceptedHeads...)
+	}
 	if reason := reasonName(p.Reason); reason != "" {
 		out.Reason = &reason
 	}

@@ -21,13 +21,13 @@ export type Item =
   | { id: string; text: string }
   | { id: string; tensor: { shape: number[]; values: number[] } };
 
-export interface OwnUnknown { unknown: boolean; ood_score: number; ood_method: string; threshold: number }
-
 export interface HeadResult {
   label: string;
   probabilities: Record<string, number>;
-  /** Only for heads with their own unknown policy. */
-  own_unknown?: OwnUnknown;
+  /** The head's own unknown policy's verdict, score and threshold: only for heads with one. */
+  unknown?: boolean;
+  ood_score?: number;
+  threshold?: number;
   /** gate | threshold | class; only for heads with their own unknown policy. */
   reason?: string;
 }
@@ -39,8 +39,8 @@ export interface Prediction {
   ood_score: number;
   /** gate | threshold | class (absent from a server older than the field). */
   reason?: string;
-  /** Heads with their own unknown policy that accepted the item. */
-  accepted_heads: string[];
+  /** Heads whose own unknown policy accepted the item (empty: none of these); only when some head has one. */
+  accepted_heads?: string[];
   heads: Record<string, HeadResult>;
 }
 

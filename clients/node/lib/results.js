@@ -1,9 +1,10 @@
 'use strict';
 // Wire results -> the JSONL objects every Cerberus CLI writes:
-//   {id, decision, unknown, ood_score, reason, accepted_heads, heads: {name: {label, probabilities,
-//    own_unknown?, reason?}}}  or  {id, error: {code, message}}
-// own_unknown ({unknown, ood_score, ood_method, threshold}) and a head's reason appear only for
-// heads with their own unknown policy; accepted_heads lists those that accepted the item.
+//   {id, decision, unknown, ood_score, reason, heads: {name: {label, probabilities, unknown?,
+//    ood_score?, threshold?, reason?}}, accepted_heads?}  or  {id, error: {code, message}}
+// A head with its own unknown policy also carries that policy's verdict (unknown, ood_score,
+// threshold) and its reason; accepted_heads (empty = "none of these") is there only when some
+// head has its own policy. Same shape as the Java CLI (clients/java/README.md).
 
 function reasonName(r) {
   return r && r !== 'REASON_UNSPECIFIED' ? r.replace(/^REASON_/, '').toLowerCase() : undefined;
@@ -15,7 +16,7 @@ function headToObject(h) {
   const out = { label: h.label, probabilities };
   if (h.own_unknown) {
     const u = h.own_unknown;
-    out.own_unknown = { unknown: u.unknown, ood_score: u.ood_score, ood_method: u.ood_method, threshold: u.threshold };
+    Object.assign(out, { unknown: u.unknown, ood_score: u.ood_score, threshold: u.threshold });
   }
   const reason = reasonName(h.reason);
   if (reason) out.reason = reason;
@@ -30,12 +31,11 @@ function resultToObject(r) {
   const p = r.prediction;
   const heads = {};
   for (const h of p.heads) heads[h.head] = headToObject(h);
-  const out = {
-    id: r.id, decision: p.decision, unknown: p.unknown, ood_score: p.ood_score,
-    accepted_heads: [...p.accepted_heads], heads,
-  };
+  const out = { id: r.id, decision: p.decision, unknown: p.unknown, ood_score: p.ood_score };
   const reason = reasonName(p.reason); // unset from an older server
   if (reason) out.reason = reason;
+  out.heads = heads;
+  if (p.heads.some((h) => h.own_unknown)) out.accepted_heads = [...p.accepted_heads];
   return out;
 }
 

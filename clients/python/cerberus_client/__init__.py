@@ -22,7 +22,7 @@ except ImportError as _e:
 from . import oip
 from .connection import RetryPolicy, TlsOptions
 from .errors import CerberusError
-from .results import HeadResult, OwnUnknown, Result
+from .results import HeadResult, Result
 
 __all__ = ["connect", "CerberusClient", "Item", "CerberusError", "RetryPolicy", "TlsOptions",
-           "Result", "HeadResult", "OwnUnknown", "oip", "decode_oip_outputs"]
+           "Result", "HeadResult", "oip", "decode_oip_outputs"]

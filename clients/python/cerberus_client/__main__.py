@@ -4,7 +4,8 @@
   cat texts.txt | python3 -m cerberus_client --target HOST:PORT --model topics -
   python3 -m cerberus_client --target HOST:PORT health | models
 
-Each output line is {"id","decision","unknown","ood_score","reason","accepted_heads","heads":{...}}
+Each output line is {"id","decision","unknown","ood_score","reason","heads":{...}} (plus
+"accepted_heads" for models whose heads carry their own unknown policies)
 or {"id","error":{"code","message"}}. A failed call prints "error: CODE: message" on stderr and
 exits 2; no stack traces. The token comes from --token or the CERBERUS_TOKEN environment variable
 (prefer the variable: flags are visible in ps).

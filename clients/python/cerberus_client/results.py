@@ -1,27 +1,25 @@
 """Wire results -> plain dicts in the JSONL shape the CLIs of every language write.
 
-    {"id", "decision", "unknown", "ood_score", "reason", "accepted_heads",
-     "heads": {name: {"label", "probabilities", "own_unknown"?, "reason"?}}}
+    {"id", "decision", "unknown", "ood_score", "reason",
+     "heads": {name: {"label", "probabilities", "unknown"?, "ood_score"?, "threshold"?, "reason"?}},
+     "accepted_heads"?}
     {"id", "error": {"code", "message"}}
 
-`own_unknown` ({"unknown", "ood_score", "ood_method", "threshold"}) and the head's `reason` appear
-only for heads with their own unknown policy; `accepted_heads` lists those that accepted the item.
+A head with its own unknown policy also carries that policy's verdict (`unknown`, `ood_score`,
+`threshold`) and its `reason`; `accepted_heads` (the heads whose own policy accepted the item,
+empty = "none of these") is there only when some head has its own policy. Same shape as the Java
+CLI (clients/java/README.md).
 """
 from typing import Dict, List, TypedDict
-
-
-class OwnUnknown(TypedDict):
-    unknown: bool
-    ood_score: float
-    ood_method: str
-    threshold: float
 
 
 class HeadResult(TypedDict, total=False):
     label: str
     probabilities: Dict[str, float]
-    own_unknown: OwnUnknown
-    reason: str
+    unknown: bool      # the head's own policy: only for heads with one
+    ood_score: float
+    threshold: float
+    reason: str        # gate | threshold | class: only for heads with their own policy
 
 
 class Result(TypedDict, total=False):
@@ -44,8 +42,7 @@ def _head(pb, h) -> HeadResult:
                        "probabilities": {lp.label: lp.probability for lp in h.probabilities}}
     if h.HasField("own_unknown"):
         u = h.own_unknown
-        out["own_unknown"] = {"unknown": u.unknown, "ood_score": u.ood_score,
-                              "ood_method": u.ood_method, "threshold": u.threshold}
+        out.update(unknown=u.unknown, ood_score=u.ood_score, threshold=u.threshold)
     if h.reason:
         out["reason"] = _reason(pb, h.reason)
     return out
@@ -58,9 +55,10 @@ def result_to_dict(r) -> Result:
         return {"id": r.id, "error": {"code": pb.ItemErrorCode.Name(r.error.code),
                                       "message": r.error.message}}
     p = r.prediction
-    out: Result = {"id": r.id, "decision": p.decision, "unknown": p.unknown, "ood_score": p.ood_score,
-                   "accepted_heads": list(p.accepted_heads),
-                   "heads": {h.head: _head(pb, h) for h in p.heads}}
+    out: Result = {"id": r.id, "decision": p.decision, "unknown": p.unknown, "ood_score": p.ood_score}
     if p.reason:  # unset from an older server
         out["reason"] = _reason(pb, p.reason)
+    out["heads"] = {h.head: _head(pb, h) for h in p.heads}
+    if any(h.HasField("own_unknown") for h in p.heads):
+        out["accepted_heads"] = list(p.accepted_heads)
     return out

@@ -136,11 +136,10 @@ func (s *scenario) perHead() error {
 			return fmt.Errorf("item %d accepted by %q, expected %q", i, got, want[i])
 		}
 		for name, h := range r.Heads {
-			own := h.OwnUnknown
-			if own == nil || own.Unknown != (own.OODScore > own.Threshold) {
-				return fmt.Errorf("%s own_unknown %+v", name, own)
+			if h.Unknown == nil || *h.Unknown != (*h.OODScore > *h.Threshold) {
+				return fmt.Errorf("%s: no or inconsistent own verdict %+v", name, h)
 			}
-			wantReason := map[bool]string{true: "threshold", false: "class"}[own.Unknown]
+			wantReason := map[bool]string{true: "threshold", false: "class"}[*h.Unknown]
 			if h.Reason != wantReason {
 				return fmt.Errorf("%s reason %q, expected %q", name, h.Reason, wantReason)
 			}
@@ -285,7 +284,7 @@ func (s *scenario) cliCheck() error {
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			return fmt.Errorf("not JSON: %q", line)
 		}
-		for _, k := range []string{"decision", "unknown", "ood_score", "reason", "accepted_heads", "heads"} {
+		for _, k := range []string{"decision", "unknown", "ood_score", "reason", "heads"} {
 			if _, ok := m[k]; !ok {
 				return fmt.Errorf("no %s in %s", k, line)
 			}

@@ -1,5 +1,8 @@
 package dev.cerberus.client;
 
+import dev.cerberus.proto.oip.GRPCInferenceServiceGrpc;
+import dev.cerberus.proto.oip.ModelInferRequest;
+import dev.cerberus.proto.oip.ModelInferResponse;
 import dev.cerberus.proto.v1.ClassifierGrpc;
 import dev.cerberus.proto.v1.ClassifyRequest;
 import dev.cerberus.proto.v1.ClassifyResponse;
@@ -152,6 +155,17 @@ public final class CerberusClient implements AutoCloseable {
         stream.send(item);
       }
     }
+  }
+
+  // ---- OIP v2 (request builders and output readers: Oip) ----
+
+  /**
+   * KServe OIP v2 {@code ModelInfer}: one request for all its items (one bad item fails it; use
+   * {@link #classify} for per-item errors). Same deadline and retries as {@link #classify}.
+   */
+  public ModelInferResponse oipInfer(ModelInferRequest request) {
+    return callWithRetry(GRPCInferenceServiceGrpc::newBlockingStub,
+        (stub, d) -> stub.withDeadline(d).modelInfer(request), retryPolicy);
   }
 
   // ---- Models and health ----
