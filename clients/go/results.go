@@ -59,8 +59,8 @@ type Result struct {
 	Decision      *string               `json:"decision,omitempty"`
 	Unknown       *bool                 `json:"unknown,omitempty"`
 	OODScore      *float32              `json:"ood_score,omitempty"`
-	Reason        *string               `json:"reason,omitempty"` // gate | threshold | class
-	AcceptedHeads []string              `json:"accepted_heads"`   // heads whose own policy accepted it
+	Reason        *string               `json:"reason,omitempty"`         // gate | threshold | class
+	AcceptedHeads []string              `json:"accepted_heads,omitempty"` // only for models with per-head policies; JSON omits an empty list
 	Heads         map[string]HeadResult `json:"heads,omitempty"`
 	Error         *ItemError            `json:"error,omitempty"`
 }
