@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# End-to-end test of the Java CLI (and so the library) against a running server:
-#   clients/java/e2e.sh HOST:PORT
-# Needs an image model among the served ones (the repo's fashion bundle) and the sample images
-# in examples/images/fashion. Builds the client jar through bin/cerberus when missing.
+# End-to-end test of the Java client against a running server: clients/java/e2e.sh HOST:PORT
+# First the CLI (bin/cerberus: health, models, classify unary/stream/bulk with resume, a one-line
+# error), then the shared scenario with the library (e2e/E2e.java, clients/README.md). Needs an
+# image model among the served ones (the repo's fashion bundle) and the sample images in
+# examples/images/fashion. Builds the client jar through bin/cerberus when missing or stale.
+# TLS and token from CERBERUS_E2E_CA and CERBERUS_E2E_TOKEN, as for every client.
 set -euo pipefail
 if [ $# -ne 1 ]; then echo "usage: $0 HOST:PORT" >&2; exit 64; fi
 target="$1"
@@ -11,7 +13,10 @@ repo="$(cd "$here/../.." && pwd)"
 py=/usr/bin/python3
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cli() { "$repo/bin/cerberus" "$@"; }
+tls=()
+[ -n "${CERBERUS_E2E_CA:-}" ] && tls=(--tls-ca "$CERBERUS_E2E_CA")
+if [ -n "${CERBERUS_E2E_TOKEN:-}" ]; then export CERBERUS_TOKEN="$CERBERUS_E2E_TOKEN"; else unset CERBERUS_TOKEN; fi
+cli() { local sub="$1"; shift; "$repo/bin/cerberus" "$sub" "${tls[@]}" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 echo "-- health"
@@ -71,4 +76,7 @@ set -e
 grep -q "^error: NOT_FOUND: " "$work/err.txt" || fail "unknown model: stderr was: $(cat "$work/err.txt")"
 [ "$(wc -l <"$work/err.txt")" -eq 1 ] || fail "unknown model: more than one stderr line"
 
-echo "java e2e: all checks passed"
+echo "java e2e: CLI checks passed"
+
+echo "-- the shared scenario (e2e/E2e.java, the library)"
+CERBERUS_E2E_REPO="$repo" exec java -cp "$here/target/cerberus-client.jar" "$here/e2e/E2e.java" "$target"

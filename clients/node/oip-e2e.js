@@ -1,6 +1,7 @@
 'use strict';
 // OIP v2 checks made with a client generated at run time from the reference copy of the
 // published grpc_service.proto (oip-reference/, or CERBERUS_OIP_PROTO), not the server's copy.
+const fs = require('fs');
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -11,16 +12,19 @@ const TENSOR_MODEL = process.env.CERBERUS_E2E_TENSOR_MODEL || 'vectors';
 
 function expect(cond, msg) { if (!cond) throw new Error(msg); }
 
-function oipStub(target) {
+function oipStub(target, ca) {
   const def = protoLoader.loadSync(OIP_PROTO, { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true });
   const pkg = grpc.loadPackageDefinition(def);
-  return new pkg.inference.GRPCInferenceService(target, grpc.credentials.createInsecure(),
+  const creds = ca ? grpc.credentials.createSsl(fs.readFileSync(ca)) : grpc.credentials.createInsecure();
+  return new pkg.inference.GRPCInferenceService(target, creds,
     { 'grpc.max_receive_message_length': 64 << 20 });
 }
 
+let metadata = new grpc.Metadata();
+
 function unary(stub, method, request) {
   return new Promise((resolve, reject) => {
-    stub[method](request, { deadline: Date.now() + 120000 }, (err, resp) => (err ? reject(err) : resolve(resp)));
+    stub[method](request, metadata, { deadline: Date.now() + 120000 }, (err, resp) => (err ? reject(err) : resolve(resp)));
   });
 }
 
@@ -33,9 +37,11 @@ function output(resp, name) {
 function close(a, b, tol = 1e-4) { return Math.abs(a - b) <= tol; }
 
 /** Returns [name, async fn] checks. */
-function oipChecks(target, model, images, corrupt) {
-  const stub = oipStub(target);
-  const cerberus = new CerberusClient(target, { timeoutMs: 120000 });
+function oipChecks(target, model, images, corrupt, { token, ca } = {}) {
+  const stub = oipStub(target, ca);
+  metadata = new grpc.Metadata();
+  if (token) metadata.set('authorization', `Bearer ${token}`);
+  const cerberus = new CerberusClient(target, { timeoutMs: 120000, token, tls: ca });
   const bytesRequest = (id, elements) => ({
     model_name: model, id,
     inputs: [{ name: 'input', datatype: 'BYTES', shape: [elements.length], contents: { bytes_contents: elements } }],
@@ -98,7 +104,7 @@ function oipChecks(target, model, images, corrupt) {
       output(resp, 'ood_score').contents.fp32_contents.forEach((s, i) => expect(close(s, reference[i].ood_score), `ood ${i}`));
     }],
     ['OIP ModelStreamInfer: one response per request, errors in error_message', async () => {
-      const call = stub.ModelStreamInfer();
+      const call = stub.ModelStreamInfer(metadata);
       const responses = [];
       const finished = new Promise((resolve, reject) => {
         call.on('data', (r) => responses.push(r));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Node client's dependencies from package-lock.json (npm registry). Protos are
-# loaded at run time, so there are no stubs to generate. Idempotent.
+# Installs the Node client's dependencies from package-lock.json (npm registry) and copies the
+# server's protos into proto/ (loaded at run time: no stubs to generate). Idempotent.
 set -euo pipefail
 # apt-get install, refreshing the package lists once if they are missing or stale.
 apt_install() {
@@ -16,4 +16,5 @@ fi
 if [ ! -d node_modules/@grpc/grpc-js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+node scripts/copy-protos.js
 echo "node client ready"

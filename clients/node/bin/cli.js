@@ -5,14 +5,19 @@
 //   cat texts.txt | node bin/cli.js --target HOST:PORT --model topics -
 //   node bin/cli.js --target HOST:PORT health
 // A failed call prints "error: CODE: message" on stderr and exits 2; no stack traces.
+// The token comes from --token or CERBERUS_TOKEN (prefer the variable: flags are visible in ps).
+// grpc-js passes an IP target as the TLS server name, which Node deprecates with a warning on
+// stderr; the CLI's stderr is for errors only.
+process.noDeprecation = true;
 const fs = require('fs');
 const readline = require('readline');
 const { CerberusClient, CerberusError } = require('../lib/client');
 
-const USAGE = 'usage: cli.js [--target HOST:PORT] [--model NAME] [--version V] [--heads a,b] [--text] [--out FILE] (FILE... | - | health | models)';
+const USAGE = 'usage: cerberus-classify [--target HOST:PORT] [--model NAME] [--version V] [--heads a,b] [--text] [--out FILE]\n'
+  + '  [--timeout SECONDS] [--token TOKEN] [--tls] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] (FILE... | - | health | models)';
 
 function parseArgs(argv) {
-  const args = { target: '127.0.0.1:8500', version: '', heads: '', text: false, inputs: [] };
+  const args = { target: '127.0.0.1:8500', version: '', heads: '', text: false, inputs: [], token: process.env.CERBERUS_TOKEN };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -25,6 +30,15 @@ function parseArgs(argv) {
     else if (a === '--heads') args.heads = value();
     else if (a === '--out') args.out = value();
     else if (a === '--text') args.text = true;
+    else if (a === '--token') args.token = value();
+    else if (a === '--tls') args.tls = true;
+    else if (a === '--tls-ca') args.tlsCa = value();
+    else if (a === '--tls-cert') args.tlsCert = value();
+    else if (a === '--tls-key') args.tlsKey = value();
+    else if (a === '--timeout') {
+      args.timeout = Number(value());
+      if (!(args.timeout > 0)) throw new Error('--timeout needs a positive number of seconds');
+    }
     else if (a === '-h' || a === '--help') { console.log(USAGE); process.exit(0); }
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else args.inputs.push(a);
@@ -57,8 +71,12 @@ async function main() {
     console.error(`error: ${e.message}\n${USAGE}`);
     return 64;
   }
-  const client = new CerberusClient(args.target);
+  let client;
   try {
+    const tls = args.tlsCa || args.tlsCert ? { ca: args.tlsCa, cert: args.tlsCert, key: args.tlsKey } : args.tls;
+    client = new CerberusClient(args.target, {
+      token: args.token, tls, timeoutMs: args.timeout ? args.timeout * 1000 : undefined,
+    });
     if (args.inputs.length === 1 && args.inputs[0] === 'health') {
       console.log(await client.health());
       return 0;
@@ -73,7 +91,8 @@ async function main() {
     }
     const out = args.out ? fs.createWriteStream(args.out) : process.stdout;
     const heads = args.heads.split(',').filter(Boolean);
-    for await (const r of client.classifyStream(args.model, items(args), { version: args.version, heads })) {
+    const deadlineMs = args.timeout ? args.timeout * 1000 : undefined;
+    for await (const r of client.classifyStream(args.model, items(args), { version: args.version, heads, deadlineMs })) {
       if (!out.write(`${JSON.stringify(r)}\n`)) await new Promise((resolve) => out.once('drain', resolve));
     }
     if (out !== process.stdout) await new Promise((resolve) => out.end(resolve));
@@ -83,7 +102,7 @@ async function main() {
     else console.error(`error: ${e.message}`);
     return 2;
   } finally {
-    client.close();
+    if (client) client.close();
   }
 }
 

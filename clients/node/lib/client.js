@@ -1,25 +1,35 @@
 'use strict';
-// Node client for Cerberus: its own API (cerberus.v1), grpc.health.v1 and OIP v2 ModelInfer.
-// Protos are loaded at run time from the repository's proto/ folder (CERBERUS_PROTO_DIR
-// overrides it), so there is nothing to generate.
+// Node client for Cerberus: its own API (cerberus.v1), grpc.health.v1 and OIP v2. Protos are
+// loaded at run time from the package's proto/ folder (copied there by `npm pack`/setup.sh; in a
+// source checkout the repository's proto/ is used; CERBERUS_PROTO_DIR overrides both).
+const fs = require('fs');
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
+const { credentials, channelOptions, tokenMetadata } = require('./connection');
+const { resultToObject, toWireItem } = require('./results');
+const oip = require('./oip');
+const { pump } = require('./stream');
 
-const PROTO_DIR = process.env.CERBERUS_PROTO_DIR
-  || path.join(__dirname, '..', '..', '..', 'proto', 'src', 'main', 'proto');
+const OWN_PROTOS = path.join(__dirname, '..', 'proto');
+const REPO_PROTOS = path.join(__dirname, '..', '..', '..', 'proto', 'src', 'main', 'proto');
 const LOADER_OPTIONS = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
+
+function protoDir() {
+  if (process.env.CERBERUS_PROTO_DIR) return process.env.CERBERUS_PROTO_DIR;
+  return fs.existsSync(path.join(OWN_PROTOS, 'cerberus', 'v1', 'classifier.proto')) ? OWN_PROTOS : REPO_PROTOS;
+}
 
 function loadPackage() {
   const def = protoLoader.loadSync(
-    ['cerberus/v1/classifier.proto', 'inference/grpc_service.proto', path.join(__dirname, '..', 'proto', 'health.proto')],
-    { ...LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
+    ['cerberus/v1/classifier.proto', 'inference/grpc_service.proto', path.join(OWN_PROTOS, 'health.proto')],
+    { ...LOADER_OPTIONS, includeDirs: [protoDir()] });
   return grpc.loadPackageDefinition(def);
 }
 
 const STATUS_NAMES = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k]));
 
-/** A failed call: `code` is the gRPC status name (e.g. "NOT_FOUND"), `message` the reason. */
+/** A failed call: `code` is the gRPC status name (e.g. "NOT_FOUND"), `detail` the server's message. */
 class CerberusError extends Error {
   constructor(code, message) {
     super(`${code}: ${message}`);
@@ -33,55 +43,36 @@ class CerberusError extends Error {
   }
 }
 
-/** One wire ItemResult as the JSONL object every Cerberus CLI writes. */
-function resultToObject(r) {
-  if (r.outcome === 'error') {
-    return { id: r.id, error: { code: r.error.code, message: r.error.message } };
-  }
-  const p = r.prediction;
-  const heads = {};
-  for (const h of p.heads) {
-    const probabilities = {};
-    for (const lp of h.probabilities) probabilities[lp.label] = lp.probability;
-    heads[h.head] = { label: h.label, probabilities };
-  }
-  const out = { id: r.id, decision: p.decision, unknown: p.unknown, ood_score: p.ood_score, heads };
-  // why: gate | threshold | class (unset from an older server)
-  if (p.reason && p.reason !== 'REASON_UNSPECIFIED') out.reason = p.reason.replace(/^REASON_/, '').toLowerCase();
-  return out;
-}
-
-/** An item: {id, image: Buffer}, {id, text: string} or {id, tensor: {shape, values}}. */
-function toWireItem(item) {
-  if (item.image !== undefined) return { id: item.id, image: item.image };
-  if (item.tensor !== undefined) return { id: item.id, tensor: item.tensor };
-  return { id: item.id, text: item.text };
-}
-
 class CerberusClient {
-  /** @param {string} target host:port  @param {{timeoutMs?: number}} [options] */
+  /**
+   * @param {string} target host:port
+   * @param {{timeoutMs?: number, token?: string, tls?: boolean|string|object, retries?: number,
+   *          serverName?: string}} [options] timeoutMs: default deadline of unary calls (30 s);
+   *   token: sent as `authorization: Bearer`; tls: see connection.credentials; retries: attempts
+   *   per call on UNAVAILABLE (4; 1 = none).
+   */
   constructor(target, options = {}) {
     const pkg = loadPackage();
-    const creds = grpc.credentials.createInsecure();
-    const channelOptions = {
-      'grpc.max_receive_message_length': 64 << 20,
-      'grpc.max_send_message_length': 64 << 20,
-    };
-    this.classifier = new pkg.cerberus.v1.Classifier(target, creds, channelOptions);
-    this.oip = new pkg.inference.GRPCInferenceService(target, creds, channelOptions);
-    this.healthStub = new pkg.grpc.health.v1.Health(target, creds, channelOptions);
-    this.timeoutMs = options.timeoutMs ?? 60000;
+    const creds = credentials(options.tls);
+    const opts = channelOptions(options);
+    this.classifier = new pkg.cerberus.v1.Classifier(target, creds, opts);
+    // The other stubs share the first one's channel.
+    const shared = { channelOverride: this.classifier.getChannel() };
+    this.oipStub = new pkg.inference.GRPCInferenceService(target, creds, { ...opts, ...shared });
+    this.healthStub = new pkg.grpc.health.v1.Health(target, creds, { ...opts, ...shared });
+    this.timeoutMs = options.timeoutMs ?? 30000;
+    this.token = options.token;
+    tokenMetadata(this.token); // a bad token fails here, not on the first call
   }
 
   close() {
     this.classifier.close();
-    this.oip.close();
-    this.healthStub.close();
   }
 
-  _unary(stub, method, request) {
+  _unary(stub, method, request, timeoutMs) {
     return new Promise((resolve, reject) => {
-      stub[method](request, { deadline: Date.now() + this.timeoutMs }, (err, resp) => {
+      const deadline = Date.now() + (timeoutMs ?? this.timeoutMs);
+      stub[method](request, tokenMetadata(this.token), { deadline }, (err, resp) => {
         if (err) reject(CerberusError.fromGrpc(err));
         else resolve(resp);
       });
@@ -89,136 +80,95 @@ class CerberusClient {
   }
 
   /** grpc.health.v1 Check: "SERVING", "NOT_SERVING", ... */
-  async health(service = '') {
-    return (await this._unary(this.healthStub, 'Check', { service })).status;
+  async health(service = '', { timeoutMs } = {}) {
+    return (await this._unary(this.healthStub, 'Check', { service }, timeoutMs)).status;
   }
 
-  async listModels() {
-    return (await this._unary(this.classifier, 'ListModels', {})).models;
+  async listModels({ timeoutMs } = {}) {
+    return (await this._unary(this.classifier, 'ListModels', {}, timeoutMs)).models;
   }
 
   /** Unary Classify: one result object per item, in order. */
-  async classify(model, items, { version = '', heads = [] } = {}) {
+  async classify(model, items, { version = '', heads = [], timeoutMs } = {}) {
     const resp = await this._unary(this.classifier, 'Classify',
-      { model, version, heads, items: items.map(toWireItem) });
+      { model, version, heads, items: items.map(toWireItem) }, timeoutMs);
     return resp.results.map(resultToObject);
   }
 
+  /** Classify encoded images (Buffers); ids "0", "1", ... */
+  classifyImages(model, images, options) {
+    return this.classify(model, images.map((image, i) => ({ id: `${i}`, image })), options);
+  }
+
+  /** Classify texts; ids "0", "1", ... */
+  classifyTexts(model, texts, options) {
+    return this.classify(model, texts.map((text, i) => ({ id: `${i}`, text })), options);
+  }
+
   /**
-   * ClassifyStream: yields one result object per item as results arrive (any order). At most
-   * `maxInFlight` items are unanswered at a time and writes respect the stream's flow control.
+   * ClassifyStream: an async generator of result objects as they arrive (any order). At most
+   * `maxInFlight` items are unanswered at a time and writes respect flow control. `deadlineMs`:
+   * a deadline for the whole stream (none by default: a bulk stream lasts as long as its input).
    * @param {Iterable|AsyncIterable} items
    */
-  async *classifyStream(model, items, { version = '', heads = [], chunk = 64, maxInFlight = 1024 } = {}) {
-    const call = this.classifier.ClassifyStream();
-    const results = [];
-    let inFlight = 0;
-    let failure = null;
-    let ended = false;
-    let wake = null;
-    const notify = () => { if (wake) { const w = wake; wake = null; w(); } };
-    const waitFor = () => new Promise((resolve) => { wake = resolve; });
-    call.on('data', (resp) => {
-      for (const r of resp.results) results.push(resultToObject(r));
-      inFlight -= resp.results.length;
-      notify();
+  async *classifyStream(model, items, { version = '', heads = [], chunk = 64, maxInFlight = 1024, deadlineMs } = {}) {
+    const callOptions = deadlineMs ? { deadline: Date.now() + deadlineMs } : {};
+    const call = this.classifier.ClassifyStream(tokenMetadata(this.token), callOptions);
+    yield* pump(call, model, version, heads, items, chunk, maxInFlight,
+      (err) => CerberusError.fromGrpc(err));
+  }
+
+  // ---- OIP v2; request builders are in require('cerberus-client').oip
+  /** ModelInfer with a request from oip.*Request(); resolves to oip.decode()'s object. */
+  async oipInfer(request, { timeoutMs } = {}) {
+    return oip.decode(await this._unary(this.oipStub, 'ModelInfer', request, timeoutMs));
+  }
+
+  /** ModelInfer with one BYTES input (images or texts). */
+  oipInferBytes(model, elements, { version = '', outputs = [], timeoutMs } = {}) {
+    return this.oipInfer(oip.bytesRequest(model, elements, { version, outputs }), { timeoutMs });
+  }
+
+  /** ModelInfer with one FP32 input of `shape` (first dimension: items). */
+  oipInferFp32(model, values, shape, { version = '', outputs = [], timeoutMs } = {}) {
+    return this.oipInfer(oip.fp32Request(model, values, shape, { version, outputs }), { timeoutMs });
+  }
+
+  /**
+   * ModelStreamInfer: sends every request, yields {id, outputs} or {id, error: CerberusError}
+   * per request in completion order; a failed request does not end the stream.
+   */
+  async *oipStreamInfer(requests, { deadlineMs } = {}) {
+    const call = this.oipStub.ModelStreamInfer(tokenMetadata(this.token), deadlineMs ? { deadline: Date.now() + deadlineMs } : {});
+    const done = new Promise((resolve, reject) => {
+      const answers = [];
+      call.on('data', (r) => answers.push(r));
+      call.on('error', (e) => reject(CerberusError.fromGrpc(e)));
+      call.on('end', () => resolve(answers));
     });
-    call.on('error', (err) => { failure = CerberusError.fromGrpc(err); notify(); });
-    call.on('end', () => { ended = true; notify(); });
-
-    let writerWake = null;
-    const writer = (async () => {
-      let batch = [];
-      let first = true;
-      const send = async () => {
-        while (inFlight + batch.length > maxInFlight && !failure) {
-          await new Promise((resolve) => { writerWake = resolve; });
-        }
-        if (failure) return false;
-        const msg = { items: batch.map(toWireItem) };
-        if (first) Object.assign(msg, { model, version, heads });
-        first = false;
-        inFlight += batch.length;
-        batch = [];
-        if (!call.write(msg)) await new Promise((resolve) => call.once('drain', resolve));
-        return true;
-      };
-      for await (const item of items) {
-        batch.push(item);
-        if (batch.length >= chunk && !(await send())) return;
+    for (const r of requests) call.write(r);
+    call.end();
+    for (const r of await done) {
+      if (r.error_message) {
+        const i = r.error_message.indexOf(': ');
+        yield { id: r.infer_response.id, error: new CerberusError(r.error_message.slice(0, i), r.error_message.slice(i + 2)) };
+      } else {
+        yield { id: r.infer_response.id, outputs: oip.decode(r.infer_response) };
       }
-      if (batch.length > 0 && !(await send())) return;
-      call.end();
-    })().catch((err) => { failure = failure || err; call.cancel(); notify(); });
-
-    try {
-      for (;;) {
-        while (results.length > 0) {
-          yield results.shift();
-        }
-        if (writerWake) { const w = writerWake; writerWake = null; w(); }
-        if (failure) throw failure;
-        if (ended) break;
-        await waitFor();
-      }
-      await writer;
-    } finally {
-      if (!ended) call.cancel();
-      if (writerWake) writerWake();
     }
   }
 
-  /** OIP v2 ModelInfer with one BYTES input (images or texts); returns decoded outputs. */
-  async oipInferBytes(model, elements, { version = '', outputs = [] } = {}) {
-    return this._oipInfer(model, version, {
-      name: 'input', datatype: 'BYTES', shape: [elements.length],
-      contents: { bytes_contents: elements.map((e) => (Buffer.isBuffer(e) ? e : Buffer.from(e, 'utf8'))) },
-    }, outputs);
-  }
-
-  /** OIP v2 ModelInfer with one FP32 input of `shape` (first dimension: items). */
-  async oipInferFp32(model, values, shape, { version = '', outputs = [] } = {}) {
-    return this._oipInfer(model, version,
-      { name: 'input', datatype: 'FP32', shape, contents: { fp32_contents: values } }, outputs);
-  }
-
-  async oipModelMetadata(name, version = '') {
-    return this._unary(this.oip, 'ModelMetadata', { name, version });
-  }
-
-  async _oipInfer(model_name, model_version, input, outputs) {
-    const resp = await this._unary(this.oip, 'ModelInfer',
-      { model_name, model_version, inputs: [input], outputs: outputs.map((name) => ({ name })) });
-    return decodeOipOutputs(resp);
+  async oipModelMetadata(name, version = '', { timeoutMs } = {}) {
+    return this._unary(this.oipStub, 'ModelMetadata', { name, version }, timeoutMs);
   }
 }
 
-/** ModelInferResponse -> {name: {datatype, shape, data}}, from typed or raw contents. */
-function decodeOipOutputs(resp) {
-  const out = {};
-  resp.outputs.forEach((t, i) => {
-    let data;
-    const raw = resp.raw_output_contents && resp.raw_output_contents[i];
-    if (raw) {
-      if (t.datatype === 'FP32') {
-        data = [];
-        for (let k = 0; k + 4 <= raw.length; k += 4) data.push(raw.readFloatLE(k));
-      } else if (t.datatype === 'BOOL') {
-        data = [...raw].map((b) => b !== 0);
-      } else {
-        data = [];
-        for (let k = 0; k < raw.length;) {
-          const n = raw.readUInt32LE(k);
-          data.push(raw.subarray(k + 4, k + 4 + n));
-          k += 4 + n;
-        }
-      }
-    } else if (t.datatype === 'FP32') data = t.contents.fp32_contents;
-    else if (t.datatype === 'BOOL') data = t.contents.bool_contents;
-    else data = t.contents.bytes_contents;
-    out[t.name] = { datatype: t.datatype, shape: t.shape.map(Number), data, parameters: t.parameters };
-  });
-  return out;
+/** Connects (lazily) to target "host:port"; see CerberusClient for the options. */
+function connect(target, options) {
+  return new CerberusClient(target, options);
 }
 
-module.exports = { CerberusClient, CerberusError, decodeOipOutputs, resultToObject, LOADER_OPTIONS };
+module.exports = {
+  connect, CerberusClient, CerberusError, oip, resultToObject, LOADER_OPTIONS,
+  decodeOipOutputs: oip.decode,
+};

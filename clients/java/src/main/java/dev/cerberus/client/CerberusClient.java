@@ -1,6 +1,8 @@
 package dev.cerberus.client;
 
 import dev.cerberus.proto.oip.GRPCInferenceServiceGrpc;
+import dev.cerberus.proto.oip.ModelInferRequest;
+import dev.cerberus.proto.oip.ModelInferResponse;
 import dev.cerberus.proto.oip.ModelRepositoryParameter;
 import dev.cerberus.proto.oip.RepositoryIndexRequest;
 import dev.cerberus.proto.oip.RepositoryIndexResponse;
@@ -158,6 +160,17 @@ public final class CerberusClient implements AutoCloseable {
         stream.send(item);
       }
     }
+  }
+
+  // ---- OIP v2 (request builders and output readers: Oip) ----
+
+  /**
+   * KServe OIP v2 {@code ModelInfer}: one request for all its items (one bad item fails it; use
+   * {@link #classify} for per-item errors). Same deadline and retries as {@link #classify}.
+   */
+  public ModelInferResponse oipInfer(ModelInferRequest request) {
+    return callWithRetry(GRPCInferenceServiceGrpc::newBlockingStub,
+        (stub, d) -> stub.withDeadline(d).modelInfer(request), retryPolicy);
   }
 
   // ---- Models and health ----

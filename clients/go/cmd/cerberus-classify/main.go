@@ -10,14 +10,17 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"time"
 
-	"cerberus/client"
+	"cerberus.dev/client"
 )
 
 func main() {
@@ -31,16 +34,39 @@ func run() int {
 	heads := flag.String("heads", "", "comma-separated heads (default: all)")
 	text := flag.Bool("text", false, "files hold text, not images")
 	outPath := flag.String("out", "", "write JSONL here instead of stdout")
+	timeout := flag.Duration("timeout", 0, "deadline of the whole command, e.g. 30s (default: 30s for health/models, none to classify)")
+	token := flag.String("token", os.Getenv("CERBERUS_TOKEN"), "bearer token (default: $CERBERUS_TOKEN; prefer it, flags are visible in ps)")
+	useTLS := flag.Bool("tls", false, "TLS with the system's CA certificates")
+	tlsCA := flag.String("tls-ca", "", "TLS: PEM CA file that signed the server certificate")
+	tlsCert := flag.String("tls-cert", "", "mutual TLS: PEM client certificate")
+	tlsKey := flag.String("tls-key", "", "mutual TLS: PEM client key")
 	flag.Parse()
 	args := flag.Args()
 
-	c, err := client.Dial(*target)
+	var opts []client.Option
+	if *useTLS || *tlsCA != "" || *tlsCert != "" {
+		opts = append(opts, client.WithTLS(client.TLS{CAFile: *tlsCA, CertFile: *tlsCert, KeyFile: *tlsKey}))
+	}
+	if *token != "" {
+		opts = append(opts, client.WithToken(*token))
+	}
+	c, err := client.Connect(*target, opts...)
 	if err != nil {
 		return fail(err)
 	}
 	defer c.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	unaryCtx := func() (context.Context, context.CancelFunc) {
+		if *timeout > 0 {
+			return context.WithTimeout(ctx, *timeout)
+		}
+		return context.WithTimeout(ctx, 30*time.Second)
+	}
 	if len(args) == 1 && args[0] == "health" {
-		s, err := c.Health("")
+		cctx, cancel := unaryCtx()
+		defer cancel()
+		s, err := c.Health(cctx, "")
 		if err != nil {
 			return fail(err)
 		}
@@ -48,13 +74,15 @@ func run() int {
 		return 0
 	}
 	if len(args) == 1 && args[0] == "models" {
-		models, err := c.ListModels()
+		cctx, cancel := unaryCtx()
+		defer cancel()
+		models, err := c.ListModels(cctx)
 		if err != nil {
 			return fail(err)
 		}
 		for _, m := range models {
 			b, _ := json.Marshal(map[string]interface{}{"name": m.Name, "versions": m.Versions,
-				"input_kind": m.InputKind, "heads": m.Heads})
+				"input_kind": m.InputKind, "heads": m.Heads, "unknown_policy_heads": m.UnknownPolicyHeads})
 			fmt.Println(string(b))
 		}
 		return 0
@@ -86,7 +114,13 @@ func run() int {
 	if *heads != "" {
 		headList = strings.Split(*heads, ",")
 	}
-	err = c.ClassifyStream(*model, *version, headList, items, 64, 1024, func(r client.Result) error {
+	if *timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *timeout)
+		defer cancel()
+	}
+	sel := client.Select{Version: *version, Heads: headList}
+	err = c.ClassifyStream(ctx, *model, items, client.StreamOptions{Select: sel}, func(r client.Result) error {
 		b, err := json.Marshal(r)
 		if err != nil {
 			return err
@@ -115,7 +149,7 @@ func produce(args []string, text bool, items chan<- client.Item) error {
 			for sc.Scan() {
 				n++
 				if line := sc.Text(); line != "" {
-					items <- client.Item{ID: fmt.Sprintf("stdin:%d", n), Text: &line}
+					items <- client.TextItem(fmt.Sprintf("stdin:%d", n), line)
 				}
 			}
 			if err := sc.Err(); err != nil {
@@ -128,8 +162,7 @@ func produce(args []string, text bool, items chan<- client.Item) error {
 			return err
 		}
 		if text {
-			s := string(b)
-			items <- client.Item{ID: src, Text: &s}
+			items <- client.TextItem(src, string(b))
 		} else {
 			items <- client.Item{ID: src, Image: b}
 		}
