@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * The request parameters this server knows, checked for their type. Unknown parameters are
  * ignored, as the protocol makes them an extension point; known ones with the wrong type would
- * be silently misread, and {@code classification} (Triton's top-k strings) would silently get
- * probability tensors instead, so those are refused with a message saying what is allowed.
+ * be silently misread, so those are refused with a message saying what is allowed. Triton's
+ * {@code classification} output parameter is checked where it is served (OipOutputs).
  */
 final class OipParameters {
 
@@ -32,12 +32,6 @@ final class OipParameters {
     }
     for (InferRequestedOutputTensor out : request.getOutputsList()) {
       for (var e : out.getParametersMap().entrySet()) {
-        if (e.getKey().equals("classification")) {
-          throw OipInvalidRequest.of("output '" + out.getName() + "' asks for parameter "
-              + "'classification' (top-k labels), which this server does not support; every "
-              + "head output carries all its label probabilities, with the labels in its "
-              + "'labels' parameter");
-        }
         checkType("parameter of output '" + out.getName() + "'", e.getKey(), e.getValue(), OUTPUT);
       }
     }

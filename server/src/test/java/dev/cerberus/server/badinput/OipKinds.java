@@ -176,10 +176,11 @@ record OipKinds(String kind, ModelInferRequest request, Status.Code code, List<S
             "request parameter 'priority' is int64_param; it must be uint64_param"),
         row("oip: parameter with no value", param("timeout", InferParameter.getDefaultInstance()),
             INVALID, "request parameter 'timeout' is empty (no value set); it must be int64_param"),
-        row("oip: output parameter classification (top-k)", BadInputServer.goodOip(1).addOutputs(
+        row("oip: output parameter classification on a non-probability output",
+            BadInputServer.goodOip(1).addOutputs(
             InferRequestedOutputTensor.newBuilder().setName("decision").putParameters(
                 "classification", InferParameter.newBuilder().setInt64Param(3).build())),
-            INVALID, "'classification' (top-k labels), which this server does not support"),
+            INVALID, "applies to a head's probabilities output"),
         row("oip: unknown parameter (ignored)", param("x-custom",
             InferParameter.newBuilder().setStringParam("anything").build()), Status.Code.OK),
         row("oip: parameters of the right types", param("priority",
