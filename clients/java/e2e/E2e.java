@@ -176,9 +176,9 @@ public class E2e {
       }});
       if (token != null) checks.add(new Object[] {"token required, health open", (Check) () -> {
         for (String t : new String[] {null, "wrong"}) {
-          try (CerberusClient other = connect(t, Duration.ofSeconds(60))) {
-            expect(other.health("").name().equals("SERVING"), "health must stay open");
-            expectError(Status.Code.UNAUTHENTICATED, () -> classify(other, model, List.of(good)));
+          try (CerberusClient tokenless = connect(t, Duration.ofSeconds(60))) {
+            expect(tokenless.health("").name().equals("SERVING"), "health must stay open");
+            expectError(Status.Code.UNAUTHENTICATED, () -> classify(tokenless, model, List.of(good)));
           }
         }
       }});

@@ -6,7 +6,9 @@ const path = require('path');
 
 const src = process.env.CERBERUS_PROTO_DIR || path.join(__dirname, '..', '..', '..', 'proto', 'src', 'main', 'proto');
 const dst = path.join(__dirname, '..', 'proto');
-for (const rel of ['cerberus/v1/classifier.proto', 'inference/grpc_service.proto']) {
+// grpc_service.proto imports model_config.proto (Triton's ModelConfig messages)
+for (const rel of ['cerberus/v1/classifier.proto', 'inference/grpc_service.proto',
+  'inference/model_config.proto']) {
   const from = path.join(src, rel);
   if (!fs.existsSync(from)) {
     console.error(`error: ${from} not found (set CERBERUS_PROTO_DIR to the folder holding ${rel})`);
