@@ -162,13 +162,14 @@ public final class ServedModel implements AutoCloseable {
    */
   public CompletableFuture<List<ItemOutcome>> classify(List<ModelInput> items, CallContext context) {
     long start = System.nanoTime();
-    CompletableFuture<List<ItemOutcome>> result = admitAndQueue(items, context);
-    result.whenComplete((outcomes, error) -> {
+    // The caller answers the client from the returned stage, which completes only after the
+    // call is counted: a client that reads ModelStatistics right after its answer sees it
+    // (dependent actions of one future run in no fixed order).
+    return admitAndQueue(items, context).whenComplete((outcomes, error) -> {
       boolean ok = error == null
           && outcomes.stream().allMatch(o -> o instanceof ItemOutcome.Predicted);
       (ok ? counters.phases.success : counters.phases.fail).add(1, System.nanoTime() - start);
     });
-    return result;
   }
 
   private CompletableFuture<List<ItemOutcome>> admitAndQueue(
